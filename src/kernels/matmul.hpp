@@ -1,0 +1,32 @@
+// Weight-matrix products built on the kernel table, threaded over output rows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/thread_pool.hpp"
+#include "quant/types.hpp"
+
+namespace slim::kernels {
+
+// A 2-D weight in GGUF orientation: `rows` rows (outputs) of `cols` elements (inputs),
+// each row `row_bytes` bytes of `type`. The bytes are not owned.
+struct MatrixView {
+  TensorType type = TensorType::kF32;
+  uint64_t cols = 0;
+  uint64_t rows = 0;
+  uint64_t row_bytes = 0;
+  const uint8_t* data = nullptr;
+
+  const uint8_t* row(uint64_t r) const { return data + r * row_bytes; }
+};
+
+// y[t * w.rows + r] = dot(w.row(r), x + t * w.cols) for every token t < n_tok.
+// Each element is reduced by one thread in the kernel's fixed order, so the result
+// is identical for any thread count and any split of the tokens into calls.
+void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool);
+
+// Copies row r of w (e.g. a token embedding) into out as floats.
+void get_row(const MatrixView& w, uint64_t r, float* out);
+
+}  // namespace slim::kernels

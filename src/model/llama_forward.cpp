@@ -1,0 +1,150 @@
+// Forward pass of the Llama family over a chunk of tokens, with the KV cache.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/kernels.hpp"
+#include "model/llama.hpp"
+
+namespace slim {
+
+namespace {
+
+constexpr size_t kMinParallelWork = 32 * 1024;  // multiply-adds
+
+// Rotates the first rope_dims dims of one head vector for position pos.
+void apply_rope(float* v, int32_t rope_dims, int32_t pos, float base, RopeStyle style) {
+  const int32_t half = rope_dims / 2;
+  for (int32_t i = 0; i < half; ++i) {
+    const float freq = 1.0f / std::pow(base, static_cast<float>(2 * i) / static_cast<float>(rope_dims));
+    const float theta = static_cast<float>(pos) * freq;
+    const float c = std::cos(theta), s = std::sin(theta);
+    const int32_t a = style == RopeStyle::kInterleaved ? 2 * i : i;
+    const int32_t b = style == RopeStyle::kInterleaved ? 2 * i + 1 : i + half;
+    const float x0 = v[a], x1 = v[b];
+    v[a] = x0 * c - x1 * s;
+    v[b] = x0 * s + x1 * c;
+  }
+}
+
+void add_bias(float* y, const std::vector<float>& b, size_t n_tok) {
+  if (b.empty()) return;
+  for (size_t t = 0; t < n_tok; ++t) kernels::active().add(y + t * b.size(), b.data(), b.size());
+}
+
+}  // namespace
+
+Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_t max_batch, int n_threads) {
+  if (n_ctx <= 0) return invalid_argument("context length must be positive");
+  if (max_batch == 0) return invalid_argument("batch size must be positive");
+  LlamaState s;
+  s.n_ctx = n_ctx;
+  s.max_batch = max_batch;
+  const size_t kv_elems = static_cast<size_t>(hp.n_layer) * static_cast<size_t>(n_ctx) * static_cast<size_t>(hp.kv_dim());
+  const auto embd = static_cast<size_t>(hp.n_embd), ff = static_cast<size_t>(hp.n_ff);
+  const auto kv = static_cast<size_t>(hp.kv_dim());
+  try {
+    s.k_cache.assign(kv_elems, 0.0f);
+    s.v_cache.assign(kv_elems, 0.0f);
+    s.x.resize(max_batch * embd);
+    s.xb.resize(max_batch * embd);
+    s.q.resize(max_batch * embd);
+    s.k.resize(max_batch * kv);
+    s.v.resize(max_batch * kv);
+    s.att_out.resize(max_batch * embd);
+    s.hb.resize(max_batch * ff);
+    s.hb2.resize(max_batch * ff);
+    s.scores.resize(static_cast<size_t>(n_threads) * static_cast<size_t>(n_ctx));
+    s.logits.resize(static_cast<size_t>(hp.n_vocab));
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kOutOfMemory, "cannot allocate the KV cache for " + std::to_string(n_ctx) + " tokens");
+  }
+  return s;
+}
+
+void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s, const int32_t* tokens, size_t n,
+                   int32_t pos, ThreadPool& pool) {
+  const kernels::KernelTable& K = kernels::active();
+  const auto embd = static_cast<size_t>(hp.n_embd), ff = static_cast<size_t>(hp.n_ff);
+  const auto kv = static_cast<size_t>(hp.kv_dim()), hd = static_cast<size_t>(hp.head_dim);
+  const auto n_ctx = static_cast<size_t>(s.n_ctx);
+  const size_t group = static_cast<size_t>(hp.n_head / hp.n_head_kv);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+
+  for (size_t t = 0; t < n; ++t) kernels::get_row(w.token_embd, static_cast<uint64_t>(tokens[t]), &s.x[t * embd]);
+
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const LlamaLayer& L = w.layers[l];
+    float* kc = s.k_cache.data() + l * n_ctx * kv;
+    float* vc = s.v_cache.data() + l * n_ctx * kv;
+
+    // Attention block.
+    for (size_t t = 0; t < n; ++t) K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.attn_norm.data(), embd, hp.rms_eps);
+    kernels::matmul(L.wq, s.xb.data(), n, s.q.data(), pool);
+    kernels::matmul(L.wk, s.xb.data(), n, s.k.data(), pool);
+    kernels::matmul(L.wv, s.xb.data(), n, s.v.data(), pool);
+    add_bias(s.q.data(), L.bq, n);
+    add_bias(s.k.data(), L.bk, n);
+    add_bias(s.v.data(), L.bv, n);
+    for (size_t t = 0; t < n; ++t) {
+      const int32_t p = pos + static_cast<int32_t>(t);
+      for (int32_t h = 0; h < hp.n_head; ++h) {
+        apply_rope(&s.q[t * embd + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base, hp.rope_style);
+      }
+      for (int32_t h = 0; h < hp.n_head_kv; ++h) {
+        apply_rope(&s.k[t * kv + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base, hp.rope_style);
+      }
+      std::memcpy(kc + static_cast<size_t>(p) * kv, &s.k[t * kv], kv * sizeof(float));
+      std::memcpy(vc + static_cast<size_t>(p) * kv, &s.v[t * kv], kv * sizeof(float));
+    }
+    const size_t n_jobs = n * static_cast<size_t>(hp.n_head);
+    auto attention = [&](int index, int count) {
+      size_t begin = 0, end = 0;
+      split_range(n_jobs, index, count, &begin, &end);
+      float* att = &s.scores[static_cast<size_t>(index) * n_ctx];
+      for (size_t job = begin; job < end; ++job) {
+        const size_t t = job / static_cast<size_t>(hp.n_head), h = job % static_cast<size_t>(hp.n_head);
+        const size_t n_keys = static_cast<size_t>(pos) + t + 1;
+        const float* q = &s.q[t * embd + h * hd];
+        const size_t kv_off = (h / group) * hd;
+        for (size_t j = 0; j < n_keys; ++j) {
+          const float* k = kc + j * kv + kv_off;
+          float dot = 0.0f;
+          for (size_t i = 0; i < hd; ++i) dot += q[i] * k[i];
+          att[j] = dot * scale;
+        }
+        K.softmax(att, n_keys);
+        float* out = &s.att_out[t * embd + h * hd];
+        std::memset(out, 0, hd * sizeof(float));
+        for (size_t j = 0; j < n_keys; ++j) {
+          const float* v = vc + j * kv + kv_off;
+          const float a = att[j];
+          for (size_t i = 0; i < hd; ++i) out[i] += a * v[i];
+        }
+      }
+    };
+    // Same split rule as matmul: small work runs inline (results do not depend on it).
+    const size_t work = n_jobs * (static_cast<size_t>(pos) + n) * hd * 2;
+    if (work < kMinParallelWork) {
+      ThreadPool::run_inline(attention);
+    } else {
+      pool.run(attention);
+    }
+    kernels::matmul(L.wo, s.att_out.data(), n, s.xb.data(), pool);
+    for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
+
+    // Feed-forward block.
+    for (size_t t = 0; t < n; ++t) K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.ffn_norm.data(), embd, hp.rms_eps);
+    kernels::matmul(L.w_gate, s.xb.data(), n, s.hb.data(), pool);
+    kernels::matmul(L.w_up, s.xb.data(), n, s.hb2.data(), pool);
+    for (size_t t = 0; t < n; ++t) K.swiglu(&s.hb[t * ff], &s.hb2[t * ff], ff);
+    kernels::matmul(L.w_down, s.hb.data(), n, s.xb.data(), pool);
+    for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
+  }
+
+  // Head: logits for the last token only.
+  const float* last = &s.x[(n - 1) * embd];
+  K.rmsnorm(s.xb.data(), last, w.output_norm.data(), embd, hp.rms_eps);
+  kernels::matmul(w.output, s.xb.data(), 1, s.logits.data(), pool);
+}
+
+}  // namespace slim

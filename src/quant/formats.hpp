@@ -1,0 +1,29 @@
+// Per-format scalar row codecs behind quantize.hpp. Callers (quantize.cpp) have already checked
+// pointers and that n is a multiple of the block size; dst holds row_bytes(type, n) bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "slim/status.hpp"
+
+namespace slim::quant {
+
+void quantize_f32(const float* src, uint8_t* dst, size_t n);
+void dequantize_f32(const uint8_t* src, float* dst, size_t n);
+void quantize_f16(const float* src, uint8_t* dst, size_t n);
+void dequantize_f16(const uint8_t* src, float* dst, size_t n);
+void quantize_bf16(const float* src, uint8_t* dst, size_t n);
+void dequantize_bf16(const uint8_t* src, float* dst, size_t n);
+
+// Block formats reject non-finite input (invalid_argument naming the element); on failure the
+// contents of dst are unspecified.
+Status quantize_q8_0(const float* src, uint8_t* dst, size_t n);
+void dequantize_q8_0(const uint8_t* src, float* dst, size_t n);
+Status quantize_q4_0(const float* src, uint8_t* dst, size_t n);
+void dequantize_q4_0(const uint8_t* src, float* dst, size_t n);
+
+// Shared by the block formats: invalid_argument if some x[i] is inf or nan.
+Status check_finite(const char* type, const float* src, size_t n);
+
+}  // namespace slim::quant

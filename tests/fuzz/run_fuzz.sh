@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets (the "fuzz" CMake preset, clang) and run each for SECONDS seconds
+# (default 60), seeded with the committed valid/corrupt corpora and the real model files from
+# ../shared (read in place, never copied). Exits non-zero if any target finds a crash, a leak,
+# an out-of-memory or a timeout; reproducers are written to fuzz-artifacts/<target>/.
+#
+#   tests/fuzz/run_fuzz.sh 300
+#   build-fuzz/bin/gguf_fuzz fuzz-artifacts/gguf_fuzz/crash-...     # reproduce one finding
+set -uo pipefail
+
+secs="${1:-60}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+shared="${SLIM_SHARED_DIR:-$root/../shared}"
+artifacts="${SLIM_FUZZ_ARTIFACTS:-$root/fuzz-artifacts}"
+build="$root/build-fuzz"
+
+cd "$root"
+cmake --preset fuzz >/dev/null || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+
+# New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
+# else to a temporary directory.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+work="${SLIM_FUZZ_CORPUS:-$tmp}"
+
+# run TARGET MAX_LEN [extra libFuzzer flags...] -- SEED_DIR...
+run() {
+  local target="$1" max_len="$2"
+  shift 2
+  local flags=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do flags+=("$1"); shift; done
+  shift
+  local seeds=()
+  for d in "$@"; do
+    if [ -d "$d" ]; then seeds+=("$d"); else echo "note: seed dir $d not found, skipped"; fi
+  done
+  mkdir -p "$work/$target" "$artifacts/$target"
+  echo "== $target: ${secs}s, seeds: ${seeds[*]}"
+  # The first directory collects this run's new inputs (discarded); the others are read-only seeds.
+  "$build/bin/$target" "$work/$target" "${seeds[@]}" \
+    -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 -max_len="$max_len" \
+    -artifact_prefix="$artifacts/$target/" -print_final_stats=1 "${flags[@]}" \
+    >"$tmp/$target.log" 2>&1
+  local rc=$?
+  grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus)' "$tmp/$target.log"
+  if [ "$rc" -ne 0 ]; then
+    echo "!! $target failed (exit $rc); log tail:"
+    tail -60 "$tmp/$target.log"
+  fi
+  return "$rc"
+}
+
+status=0
+# GGUF seeds: the well-formed and corrupt corpora and the real model (1.2 MB, hence max_len).
+# The vocab-only files in ../shared/tokenizer-vectors are left out: each holds ~50k array items,
+# which slows the fuzzer ~30x for no new coverage (the unit tests parse them).
+run gguf_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
+  tests/data/corrupt/gguf/valid tests/data/corrupt/gguf "$shared/models/stories260K" || status=1
+run llama2c_fuzz 1100000 -- \
+  tests/data/corrupt/llama2c/valid tests/data/corrupt/llama2c "$shared/models/llama2c-stories260K" || status=1
+exit "$status"

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""CLI tests for `slim`, one case per ctest entry: cli_test.py CASE --slim BIN --shared DIR.
+
+References are independent of SlimLLM: the 64 greedy ids published in ../shared/README.md
+(produced by llama2.c / llama.cpp) and the real model files. Standard library only.
+"""
+import argparse
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+A = None  # parsed arguments
+
+
+def run(*args, check=True, timeout=240):
+    p = subprocess.run([A.slim, *args], capture_output=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"slim {' '.join(args)} exited {p.returncode}: {p.stderr.decode(errors='replace')}")
+    return p
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def gguf_model():
+    return os.path.join(A.shared, "models/stories260K/stories260K.gguf")
+
+
+def llama2c_model():
+    return os.path.join(A.shared, "models/llama2c-stories260K/stories260K.bin")
+
+
+def reference_ids():
+    """The 64 ids listed in ../shared/README.md under 'Reference behaviour'."""
+    text = open(os.path.join(A.shared, "README.md"), encoding="utf-8").read()
+    m = re.search(r"first 64 generated ids:\s*```\s*([0-9 \n]+?)\s*```", text)
+    expect(m, "reference ids not found in shared README")
+    ids = [int(x) for x in m.group(1).split()]
+    expect(len(ids) == 64, f"expected 64 reference ids, found {len(ids)}")
+    return ids
+
+
+def run_json(model, *extra):
+    p = run("run", "-m", model, "--json", *extra)
+    return json.loads(p.stdout.decode("utf-8"))
+
+
+def one_error_line(p, must_contain):
+    expect(p.returncode != 0, "expected a non-zero exit")
+    err = p.stderr.decode("utf-8", errors="replace").strip()
+    expect(err.count("\n") == 0, f"expected one line on stderr, got:\n{err}")
+    expect(must_contain.lower() in err.lower(), f"stderr should mention '{must_contain}': {err}")
+    expect("terminate" not in err and "Aborted" not in err, f"crash-like message: {err}")
+
+
+def write_gguf(path, kvs, tensors=()):
+    """Tiny GGUF v3 writer (strings and u32 values only) for crafted inputs."""
+    def s(x):
+        b = x.encode()
+        return struct.pack("<Q", len(b)) + b
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs))
+    for k, v in kvs:
+        out += s(k) + (struct.pack("<I", 8) + s(v) if isinstance(v, str) else struct.pack("<II", 4, v))
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+# ---- cases -------------------------------------------------------------------------------
+
+def case_gguf_reference_ids():
+    r = run_json(gguf_model(), "--temp", "0", "-n", "64")
+    expect(r["tokens"] == reference_ids(), f"ids differ from the reference:\n{r['tokens']}")
+    expect(r["text"].startswith("Once upon a time, there was a little girl named Lily."), r["text"][:80])
+
+
+def case_llama2c_reference_ids():
+    r = run_json(llama2c_model(), "--temp", "0", "-n", "64")
+    expect(r["tokens"] == reference_ids(), f"ids differ from the reference:\n{r['tokens']}")
+    expect(r["text"].startswith("Once upon a time, there was a little girl named Lily."), r["text"][:80])
+
+
+def case_seeded_threads_identical():
+    common = ["--temp", "0.9", "--top-k", "0", "--top-p", "0.95", "--seed", "1234", "-n", "48", "-p", "Once upon"]
+    a = run_json(gguf_model(), *common, "-t", "1")
+    b = run_json(gguf_model(), *common, "-t", "2")
+    c = run_json(gguf_model(), *common, "-t", "2")
+    expect(a["tokens"] == b["tokens"] == c["tokens"], f"seeded runs differ:\n{a['tokens']}\n{b['tokens']}")
+    d = run_json(gguf_model(), *[x if x != "1234" else "999" for x in common], "-t", "2")
+    expect(d["tokens"] != a["tokens"], "a different seed gave the same tokens")
+    e = run_json(llama2c_model(), *common, "-t", "2")
+    expect(e["tokens"] == a["tokens"], "llama2.c and GGUF files of the same model disagree")
+
+
+def case_streaming_text_matches_json():
+    p = run("run", "-m", gguf_model(), "--temp", "0", "-n", "40", "-p", "Lily")
+    streamed = p.stdout.decode("utf-8")
+    r = run_json(gguf_model(), "--temp", "0", "-n", "40", "-p", "Lily")
+    expect(streamed == "Lily" + r["text"] + "\n", f"streamed:\n{streamed!r}\njson:\n{r['text']!r}")
+    err = p.stderr.decode()
+    expect("tokens/s" in err and "load" in err, f"timings missing from stderr: {err}")
+
+
+def case_missing_model():
+    one_error_line(run("run", "-m", "/nonexistent/model.gguf", check=False), "/nonexistent/model.gguf")
+    one_error_line(run("run", check=False), "-m")
+
+
+def case_bad_model_file():
+    one_error_line(run("run", "-m", os.path.join(A.shared, "README.md"), check=False), "llama2.c")
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "trunc.gguf")
+        with open(gguf_model(), "rb") as f:
+            data = f.read(5000)
+        with open(bad, "wb") as f:
+            f.write(data)
+        one_error_line(run("run", "-m", bad, check=False), "trunc.gguf")
+
+
+def case_unknown_architecture():
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "arch.gguf")
+        write_gguf(path, [("general.architecture", "gpt9000")])
+        one_error_line(run("run", "-m", path, check=False), "gpt9000")
+
+
+def case_prompt_longer_than_context():
+    one_error_line(run("run", "-m", gguf_model(), "-c", "8", "-p", "Once upon a time there was a big dog",
+                       check=False), "context")
+
+
+def case_context_stops_cleanly():
+    r = run_json(gguf_model(), "--temp", "0", "-c", "20", "-n", "100", "--ignore-eos")
+    expect(r["stop_reason"] == "context_full", r["stop_reason"])
+    expect(len(r["tokens"]) == 20, f"expected 20 tokens (19 evaluated + 1 sampled) in a 20-token context, got {len(r['tokens'])}")
+    expect(r["tokens"] == reference_ids()[:20], "greedy tokens should still match the reference")
+
+
+def case_bad_options():
+    one_error_line(run("run", "-m", gguf_model(), "--temp", "hot", check=False), "--temp")
+    one_error_line(run("run", "-m", gguf_model(), "--bogus", check=False), "--bogus")
+    one_error_line(run("run", "-m", gguf_model(), "--top-p", "1.5", check=False), "top_p")
+
+
+def case_info_text():
+    out = run("info", "-m", gguf_model()).stdout.decode()
+    for needle in ["llama", "n_embd 64", "n_layer 5", "n_head 8", "n_head_kv 4", "512 tokens", "F32"]:
+        expect(needle in out, f"'{needle}' missing from slim info:\n{out}")
+
+
+def case_info_json():
+    g = json.loads(run("info", "-m", gguf_model(), "--json").stdout)
+    l = json.loads(run("info", "-m", llama2c_model(), "--json").stdout)
+    for k in ["n_vocab", "n_embd", "n_ff", "n_layer", "n_head", "n_head_kv"]:
+        expect(g[k] == l[k], f"{k}: gguf {g[k]} vs llama2c {l[k]}")
+    # Header of the llama2.c file, read independently: dim, hidden, layers, heads, kv heads, vocab, seq.
+    with open(llama2c_model(), "rb") as f:
+        dim, hidden, layers, heads, kv, vocab, seq = struct.unpack("<7i", f.read(28))
+    expect((g["n_embd"], g["n_ff"], g["n_layer"], g["n_head"], g["n_head_kv"], g["n_vocab"]) ==
+           (dim, hidden, layers, heads, kv, abs(vocab)), "shape differs from the llama2.c header")
+    expect(g["file_bytes"] == os.path.getsize(gguf_model()), "file size")
+
+
+def case_tokenize_ids():
+    out = run("tokenize", "-m", gguf_model(), "-p", "Hello world", "--ids", "--no-bos").stdout.decode().split()
+    ids = [int(x) for x in out]
+    expect(len(ids) > 0, "no ids")
+    back = run("tokenize", "-m", gguf_model(), "-p", "Hello world", "--ids").stdout.decode().split()
+    expect([int(x) for x in back] == [1] + ids, "BOS should be added by default")
+
+
+def case_quantize_roundtrip():
+    with tempfile.TemporaryDirectory() as d:
+        for t in ["F16", "Q8_0", "Q4_0"]:
+            out = os.path.join(d, f"m-{t}.gguf")
+            p = run("quantize", gguf_model(), out, t)
+            expect(os.path.getsize(out) > 0, "no output")
+            info = json.loads(run("info", "-m", out, "--json").stdout)
+            types = {x["type"] for x in info["tensors"] if len(x["shape"]) == 2}
+            expect(t in types, f"{t} not among tensor types {types}")
+            r = run_json(out, "--temp", "0", "-n", "16")
+            expect(len(r["tokens"]) == 16, "generation from the quantized model")
+            if t == "F16":
+                expect(r["tokens"] == reference_ids()[:16], "F16 greedy output should match F32 here")
+        one_error_line(run("quantize", gguf_model(), os.path.join(d, "x.gguf"), "Q9_9", check=False), "Q9_9")
+
+
+def main():
+    global A
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("--slim", required=True)
+    ap.add_argument("--shared", required=True)
+    A = ap.parse_args()
+    fn = globals().get("case_" + A.case)
+    if fn is None:
+        print(f"unknown case {A.case}", file=sys.stderr)
+        return 2
+    fn()
+    print(f"ok {A.case}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+// Scalar reference dot products against a double-precision dot of the dequantized row.
+//
+// Tolerance: the kernel rounds each product and each partial sum once in float, so by the
+// standard bound |kernel - exact| <= gamma_k * sum_i |w_i * x_i|, gamma_k = k*u / (1 - k*u),
+// u = 2^-24, with k = (number of roundings on any path) <= n + 2. The dequantized row is exact
+// (q * d fits a float), so "exact" is the double dot of the dequantized weights.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "core/fp16.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/ref/ref.hpp"
+#include "quant/quantize.hpp"
+
+namespace slim {
+namespace {
+
+// Deterministic, platform-independent values in [-1, 1) (splitmix64).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  float uniform() {
+    s_ += 0x9e3779b97f4a7c15ull;
+    uint64_t z = s_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return static_cast<float>(static_cast<double>(z >> 40) / 8388608.0 - 1.0);
+  }
+
+ private:
+  uint64_t s_;
+};
+
+struct Encoded {
+  std::vector<uint8_t> bytes;
+  std::vector<float> w;  // the row as the kernel sees it (dequantized)
+};
+
+Encoded encode(TensorType t, const std::vector<float>& src) {
+  Encoded e;
+  uint64_t nbytes = 0;
+  EXPECT_TRUE(row_bytes(t, src.size(), &nbytes));
+  e.bytes.resize(nbytes);
+  EXPECT_TRUE(quantize_row(t, src.data(), e.bytes.data(), src.size()).is_ok());
+  e.w.resize(src.size());
+  EXPECT_TRUE(dequantize_row(t, e.bytes.data(), e.w.data(), src.size()).is_ok());
+  return e;
+}
+
+kernels::VecDotFn ref_fn(TensorType t) {
+  switch (t) {
+    case TensorType::kF32:
+      return kernels::ref::vec_dot_f32;
+    case TensorType::kF16:
+      return kernels::ref::vec_dot_f16;
+    case TensorType::kBF16:
+      return kernels::ref::vec_dot_bf16;
+    case TensorType::kQ8_0:
+      return kernels::ref::vec_dot_q8_0;
+    case TensorType::kQ4_0:
+      return kernels::ref::vec_dot_q4_0;
+    default:
+      return nullptr;
+  }
+}
+
+void check_type(TensorType t, const std::vector<size_t>& lengths) {
+  Rng rng(0x5eed0000u + static_cast<uint32_t>(t));
+  for (size_t n : lengths) {
+    SCOPED_TRACE(std::string(type_name(t)) + " n=" + std::to_string(n));
+    std::vector<float> src(n), x(n);
+    for (size_t i = 0; i < n; ++i) {
+      // Row scale varies by block so blocks get different d.
+      src[i] = rng.uniform() * (1.0f + static_cast<float>((i / 32) % 5));
+      x[i] = rng.uniform() * 3.0f;
+    }
+    const Encoded e = encode(t, src);
+    double exact = 0.0;
+    double mag = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      exact += static_cast<double>(e.w[i]) * static_cast<double>(x[i]);
+      mag += std::fabs(static_cast<double>(e.w[i]) * static_cast<double>(x[i]));
+    }
+    const double u = std::ldexp(1.0, -24);
+    const double k = static_cast<double>(n) + 2.0;
+    const double tol = k * u / (1.0 - k * u) * mag;
+    const float got = ref_fn(t)(e.bytes.data(), x.data(), n);
+    EXPECT_NEAR(static_cast<double>(got), exact, tol) << "sum|w*x| = " << mag;
+
+    // The table the model code uses points at the same reference kernel.
+    const kernels::VecDotFn table = kernels::reference().vec_dot[static_cast<uint32_t>(t)];
+    ASSERT_NE(table, nullptr);
+    EXPECT_EQ(f32_to_bits(table(e.bytes.data(), x.data(), n)), f32_to_bits(got));
+
+    // Rows need no alignment: the same bytes one byte off give the same bits.
+    std::vector<uint8_t> shifted(e.bytes.size() + 1);
+    std::memcpy(shifted.data() + 1, e.bytes.data(), e.bytes.size());
+    EXPECT_EQ(f32_to_bits(ref_fn(t)(shifted.data() + 1, x.data(), n)), f32_to_bits(got));
+  }
+}
+
+// Odd block counts (1, 3, 7, 33 blocks of 32) and, for plain types, lengths that are not
+// multiples of 32.
+TEST(VecDotRef, F32) {
+  check_type(TensorType::kF32, {1, 37, 96, 224, 1056});
+}
+TEST(VecDotRef, F16) {
+  check_type(TensorType::kF16, {1, 37, 96, 224, 1056});
+}
+TEST(VecDotRef, BF16) {
+  check_type(TensorType::kBF16, {3, 37, 96, 224, 1056});
+}
+TEST(VecDotRef, Q8_0) {
+  check_type(TensorType::kQ8_0, {32, 96, 224, 1056});
+}
+TEST(VecDotRef, Q4_0) {
+  check_type(TensorType::kQ4_0, {32, 96, 224, 1056});
+}
+
+TEST(VecDotRef, EmptyRowIsZero) {
+  const float x = 1.0f;
+  for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kBF16, TensorType::kQ8_0,
+                       TensorType::kQ4_0}) {
+    EXPECT_EQ(ref_fn(t)(&x, &x, 0), 0.0f) << type_name(t);
+  }
+}
+
+// Blocks written out by hand, with exactly representable results.
+TEST(VecDotRef, HandBlocks) {
+  std::vector<float> ones(96, 1.0f);
+  // Q8_0, d = 1.0 (0x3c00), q[j] = j - 16: sum = 496 - 512 = -16 per block.
+  uint8_t q8[3 * 34];
+  for (int b = 0; b < 3; ++b) {
+    q8[b * 34] = 0x00;
+    q8[b * 34 + 1] = 0x3c;
+    for (int j = 0; j < 32; ++j)
+      q8[b * 34 + 2 + j] = static_cast<uint8_t>(static_cast<int8_t>(j - 16));
+  }
+  EXPECT_EQ(kernels::ref::vec_dot_q8_0(q8, ones.data(), 96), -48.0f);
+  // Q4_0, d = 2.0 (0x4000), every byte 0x9a: low nibble 10 -> +2, high nibble 9 -> +1;
+  // per block (16 * 2 + 16 * 1) * 2 = 96, but the second block has d = -0.5 (0xb800): -24.
+  uint8_t q4[2 * 18];
+  q4[0] = 0x00;
+  q4[1] = 0x40;
+  q4[18] = 0x00;
+  q4[19] = 0xb8;
+  for (int j = 0; j < 16; ++j) q4[2 + j] = q4[20 + j] = 0x9a;
+  EXPECT_EQ(kernels::ref::vec_dot_q4_0(q4, ones.data(), 64), 72.0f);
+  // Elements 16..31 of a Q4_0 block live in the high nibbles: x = e_16 picks byte 0's high half.
+  std::vector<float> e16(32, 0.0f);
+  e16[16] = 1.0f;
+  EXPECT_EQ(kernels::ref::vec_dot_q4_0(q4, e16.data(), 32), 2.0f);  // (9 - 8) * 2
+}
+
+}  // namespace
+}  // namespace slim

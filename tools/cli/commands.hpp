@@ -1,0 +1,17 @@
+// The `slim` subcommands. Each takes the arguments after its name and returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace slim::cli {
+
+int cmd_run(const std::vector<std::string>& args);
+int cmd_info(const std::vector<std::string>& args);
+int cmd_tokenize(const std::vector<std::string>& args);
+int cmd_quantize(const std::vector<std::string>& args);
+
+// Prints "slim <cmd>: <message>" to stderr and returns 1.
+int fail(const std::string& cmd, const std::string& message);
+
+}  // namespace slim::cli

@@ -1,0 +1,46 @@
+// `slim`: the SlimLLM command line. Logic lives in libslim; this only dispatches.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace {
+
+const char kUsage[] =
+    "usage: slim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run       generate text:        slim run -m MODEL [-p PROMPT] [-n N] [--temp T] [--seed S] ...\n"
+    "  info      describe a model:     slim info -m MODEL [--tensors] [--json]\n"
+    "  tokenize  text to token ids:    slim tokenize -m MODEL (-p TEXT | -f FILE) [--ids] [--no-bos]\n"
+    "  quantize  convert weight types: slim quantize IN.gguf OUT.gguf TYPE   (F32 F16 BF16 Q8_0 Q4_0)\n"
+    "\n"
+    "run 'slim <command> --help' for the options of a command.\n";
+
+}  // namespace
+
+namespace slim::cli {
+
+int fail(const std::string& cmd, const std::string& message) {
+  std::fprintf(stderr, "slim %s: %s\n", cmd.c_str(), message.c_str());
+  return 1;
+}
+
+}  // namespace slim::cli
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (cmd == "run") return slim::cli::cmd_run(args);
+  if (cmd == "info") return slim::cli::cmd_info(args);
+  if (cmd == "tokenize") return slim::cli::cmd_tokenize(args);
+  if (cmd == "quantize") return slim::cli::cmd_quantize(args);
+  std::fprintf(stderr, "slim: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+  return 2;
+}
