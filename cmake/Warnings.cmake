@@ -1,7 +1,7 @@
 # Warnings are errors for project code (not for third-party headers).
 add_library(slim_warnings INTERFACE)
 target_compile_options(slim_warnings INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wnull-dereference
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
   -Wimplicit-fallthrough -Wformat=2 -Werror)
 # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string operator+ at -O3
 # (GCC bug 105329); the warning is off for GCC only.

@@ -89,11 +89,64 @@ struct Bigram {
   uint32_t size;
 };
 
-// Highest score first; among equal scores the leftmost pair (llm_bigram_spm::comparator).
-struct BigramLess {
-  bool operator()(const Bigram& a, const Bigram& b) const {
-    return a.score < b.score || (a.score == b.score && a.left > b.left);
+// Max-priority queue of candidate merges: highest score first, among equal scores the
+// leftmost pair (llm_bigram_spm::comparator). A 4-ary heap: half the depth of a binary
+// one, and a node's children share a cache line.
+class BigramQueue {
+ public:
+  void clear() { h_.clear(); }
+  bool empty() const { return h_.empty(); }
+  // Bulk load: append with add_unordered(), then heapify() once (O(n)).
+  void add_unordered(const Bigram& b) { h_.push_back(b); }
+  void heapify() {
+    if (h_.size() < 2) return;
+    for (size_t i = (h_.size() - 2) / 4 + 1; i-- > 0;) sift_down(i);
   }
+  void push(const Bigram& b) {
+    h_.push_back(b);
+    sift_up(h_.size() - 1);
+  }
+  Bigram pop() {
+    const Bigram top = h_.front();
+    h_.front() = h_.back();
+    h_.pop_back();
+    if (!h_.empty()) sift_down(0);
+    return top;
+  }
+
+ private:
+  static bool before(const Bigram& a, const Bigram& b) {
+    return a.score > b.score || (a.score == b.score && a.left < b.left);
+  }
+  void sift_up(size_t i) {
+    const Bigram x = h_[i];
+    while (i > 0) {
+      const size_t parent = (i - 1) / 4;
+      if (!before(x, h_[parent])) break;
+      h_[i] = h_[parent];
+      i = parent;
+    }
+    h_[i] = x;
+  }
+  void sift_down(size_t i) {
+    const size_t n = h_.size();
+    const Bigram x = h_[i];
+    while (true) {
+      const size_t first = 4 * i + 1;
+      if (first >= n) break;
+      size_t best = first;
+      const size_t end = std::min(first + 4, n);
+      for (size_t c = first + 1; c < end; ++c) {
+        if (before(h_[c], h_[best])) best = c;
+      }
+      if (!before(h_[best], x)) break;
+      h_[i] = h_[best];
+      i = best;
+    }
+    h_[i] = x;
+  }
+
+  std::vector<Bigram> h_;
 };
 
 }  // namespace
@@ -145,24 +198,27 @@ Status SpmTokenizer::encode_text(std::string_view raw, bool prefix_space,
   }
   sym.back().next = -1;
 
-  std::vector<Bigram> heap;
-  const BigramLess less;
-  auto try_add = [&](int32_t left, int32_t right) {
+  BigramQueue queue;
+  // Queues the pair if its concatenation is a token; `bulk` defers the heap ordering.
+  auto try_add = [&](int32_t left, int32_t right, bool bulk) {
     if (left < 0 || right < 0) return;
     const Symbol& l = sym[static_cast<size_t>(left)];
     const uint32_t size = l.n + sym[static_cast<size_t>(right)].n;  // right follows left in text
     const int32_t id = v_.find(std::string_view(text.data() + l.off, size));
     if (id < 0) return;
-    heap.push_back({left, right, v_.tokens[static_cast<size_t>(id)].score, size});
+    const Bigram b{left, right, v_.tokens[static_cast<size_t>(id)].score, size};
+    if (bulk) {
+      queue.add_unordered(b);
+    } else {
+      queue.push(b);
+    }
   };
   for (const int32_t first : segments) {
-    heap.clear();
-    for (int32_t i = first; sym[static_cast<size_t>(i)].next != -1; ++i) try_add(i, i + 1);
-    std::make_heap(heap.begin(), heap.end(), less);
-    while (!heap.empty()) {
-      std::pop_heap(heap.begin(), heap.end(), less);
-      const Bigram b = heap.back();
-      heap.pop_back();
+    queue.clear();
+    for (int32_t i = first; sym[static_cast<size_t>(i)].next != -1; ++i) try_add(i, i + 1, true);
+    queue.heapify();
+    while (!queue.empty()) {
+      const Bigram b = queue.pop();
       Symbol& l = sym[static_cast<size_t>(b.left)];
       Symbol& r = sym[static_cast<size_t>(b.right)];
       // Stale entry: one side was merged away or grew since the pair was queued.
@@ -171,11 +227,8 @@ Status SpmTokenizer::encode_text(std::string_view raw, bool prefix_space,
       r.n = 0;
       l.next = r.next;
       if (r.next >= 0) sym[static_cast<size_t>(r.next)].prev = b.left;
-      const size_t before = heap.size();
-      try_add(l.prev, b.left);
-      try_add(b.left, l.next);
-      for (size_t k = before + 1; k <= heap.size(); ++k)
-        std::push_heap(heap.begin(), heap.begin() + k, less);
+      try_add(l.prev, b.left, false);
+      try_add(b.left, l.next, false);
     }
   }
 

@@ -87,16 +87,14 @@ Status read_id(const gguf::GgufFile& f, std::string_view key, int32_t n_tokens, 
   if (!v->is_integer() || v->type == gguf::ValueType::kBool)
     return bad_type(key, *v, "an integer token id");
   int64_t x = 0;
-  if (!v->as_int(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &x)) {
-    x = -2;  // u64 above INT64_MAX: out of range below
-  }
-  if (x == -1 || x == 0xFFFFFFFFll) {
+  const bool fits =  // false only for a u64 above INT64_MAX
+      v->as_int(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &x);
+  if (fits && (x == -1 || x == 0xFFFFFFFFll)) {
     *out = -1;
     return Status::ok();
   }
-  if (x < 0 || x >= n_tokens) {
-    const std::string shown =
-        v->type == gguf::ValueType::kU64 && x == -2 ? std::to_string(v->num.u) : std::to_string(x);
+  if (!fits || x < 0 || x >= n_tokens) {
+    const std::string shown = fits ? std::to_string(x) : std::to_string(v->num.u);
     return corrupt("tokenizer: " + std::string(key) + " = " + shown +
                    " is not a token id (vocab has " + std::to_string(n_tokens) + " tokens)");
   }

@@ -106,6 +106,7 @@ class PairSet {
   size_t count_ = 0;
 };
 
+// Move-only: it is large and shared through the tokenizer that owns it.
 struct Vocab {
   Vocab() = default;
   Vocab(Vocab&&) noexcept = default;

@@ -43,7 +43,7 @@ run() {
     -artifact_prefix="$artifacts/$target/" -print_final_stats=1 "${flags[@]}" \
     >"$tmp/$target.log" 2>&1
   local rc=$?
-  grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus)' "$tmp/$target.log"
+  grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus)' "$tmp/$target.log"
   if [ "$rc" -ne 0 ]; then
     echo "!! $target failed (exit $rc); log tail:"
     tail -60 "$tmp/$target.log"

@@ -351,13 +351,30 @@ TEST(GgufCorrupt, NullAndEmptyBuffers) {
   EXPECT_EQ(dir.status().code(), StatusCode::kInvalidArgument);
 }
 
+// Prefix lengths to try for a file of `size` bytes whose data section starts at `data_start`:
+// every length through the first 4 KiB and around the start of the data section, a fine stride
+// through the rest of the header, a coarse one through the data, and the last few bytes.
+std::vector<size_t> truncation_lengths(size_t size, size_t data_start) {
+  std::vector<size_t> out;
+  const size_t header_end = std::min(size, data_start + 64);
+  const size_t fine_end = data_start > 64 ? data_start - 64 : 0;
+  for (size_t n = 0; n < size; ++n) {
+    const bool dense = n <= 4096 || (n >= fine_end && n <= header_end) || n + 8 >= size;
+    const bool in_header = n < header_end;
+    if (dense || (in_header && n % 13 == 0) || n % 4093 == 0) out.push_back(n);
+  }
+  return out;
+}
+
 // Every strict prefix of a well-formed file is a truncated file: it must fail as corrupt_file.
 TEST(GgufCorrupt, EveryTruncationOfTheValidFilesFails) {
   const std::string dir = corpus_dir() + "/valid";
   for (const std::string& name : list_dir(dir, ".gguf")) {
     SCOPED_TRACE(name);
     const auto bytes = read_file(dir + "/" + name);
-    for (size_t n = 0; n < bytes.size(); ++n) {
+    auto full = GgufFile::from_memory(bytes.data(), bytes.size());
+    ASSERT_TRUE(full.is_ok());
+    for (size_t n : truncation_lengths(bytes.size(), static_cast<size_t>(full->data_offset()))) {
       ExactBuffer buf(bytes.data(), n);
       auto r = GgufFile::from_memory(buf.data.get(), buf.size);
       ASSERT_FALSE(r.is_ok()) << "prefix of " << n << " bytes parsed";
@@ -374,14 +391,7 @@ TEST(GgufCorrupt, TruncationsOfTheSharedModelFailCleanly) {
   ASSERT_TRUE(full.is_ok()) << full.status().to_string();
   const size_t header = static_cast<size_t>(full->data_offset());
   ASSERT_GT(header, 1000u);
-  // Every prefix through the fixed header and the first metadata, then strides through the
-  // metadata and the data, every prefix around the start of the data section, and the last bytes.
-  std::vector<size_t> lengths;
-  for (size_t n = 0; n <= 1024; ++n) lengths.push_back(n);
-  for (size_t n = 1024; n < header - 64; n += 7) lengths.push_back(n);
-  for (size_t n = header - 64; n <= header + 64; ++n) lengths.push_back(n);
-  for (size_t n = header + 64; n < bytes.size(); n += 4093) lengths.push_back(n);
-  for (size_t back = 1; back <= 8; ++back) lengths.push_back(bytes.size() - back);
+  const auto lengths = truncation_lengths(bytes.size(), header);
   for (size_t n : lengths) {
     ExactBuffer buf(bytes.data(), n);
     auto r = GgufFile::from_memory(buf.data.get(), buf.size);
@@ -391,16 +401,15 @@ TEST(GgufCorrupt, TruncationsOfTheSharedModelFailCleanly) {
 }
 
 // Every single-byte change of the header region: no crash, no out-of-range view, and either a
-// successful parse or a corrupt_file / unsupported error. All 255 alternatives for small headers;
-// for the larger ones the boundary values and every single-bit flip of each byte.
+// successful parse or a corrupt_file / unsupported error. All 255 alternatives for the smallest
+// header; for the larger ones the boundary values and every single-bit flip of each byte.
 TEST(GgufCorrupt, EverySingleByteMutationOfAHeader) {
   struct Case {
     const char* name;
     bool all_values;
   };
-  for (const Case& c : {Case{"v2_basic.gguf", true}, Case{"v3_align64.gguf", true},
-                        Case{"v3_align1.gguf", true}, Case{"v3_every_type.gguf", false},
-                        Case{"v3_all_tensor_types.gguf", false}}) {
+  for (const Case& c : {Case{"v3_align1.gguf", true}, Case{"v2_basic.gguf", false},
+                        Case{"v3_align64.gguf", false}, Case{"v3_every_type.gguf", false}}) {
     SCOPED_TRACE(c.name);
     auto bytes = read_file(corpus_dir() + "/valid/" + c.name);
     auto f = GgufFile::from_memory(bytes.data(), bytes.size());

@@ -17,11 +17,24 @@ namespace {
 // Minimal GGUF v3 writer: metadata only, no tensors.
 class MetaWriter {
  public:
-  void str(const std::string& key, const std::string& v) { kv(key, 8, [&] { put_str(v); }); }
-  void u32(const std::string& key, uint32_t v) { kv(key, 4, [&] { put(v); }); }
-  void i32(const std::string& key, int32_t v) { kv(key, 5, [&] { put(v); }); }
-  void u8(const std::string& key, uint8_t v) { kv(key, 0, [&] { put(v); }); }
-  void boolean(const std::string& key, bool v) { kv(key, 7, [&] { put(static_cast<uint8_t>(v)); }); }
+  void str(const std::string& key, const std::string& v) {
+    kv(key, 8, [&] { put_str(v); });
+  }
+  void u32(const std::string& key, uint32_t v) {
+    kv(key, 4, [&] { put(v); });
+  }
+  void i32(const std::string& key, int32_t v) {
+    kv(key, 5, [&] { put(v); });
+  }
+  void u64(const std::string& key, uint64_t v) {
+    kv(key, 10, [&] { put(v); });
+  }
+  void u8(const std::string& key, uint8_t v) {
+    kv(key, 0, [&] { put(v); });
+  }
+  void boolean(const std::string& key, bool v) {
+    kv(key, 7, [&] { put(static_cast<uint8_t>(v)); });
+  }
   void strs(const std::string& key, const std::vector<std::string>& v) {
     kv(key, 9, [&] {
       put(uint32_t{8});
@@ -82,9 +95,15 @@ class MetaWriter {
 const std::string kSp = "\xe2\x96\x81";  // "▁"
 
 // 0 <unk>, 1 <s>, 2 </s>, 3 <0x41>, 4 ▁a, 5 b, 6 ▁ab, 7 a, 8 <|eot|>
-std::vector<std::string> tokens() { return {"<unk>", "<s>", "</s>", "<0x41>", kSp + "a", "b", kSp + "ab", "a", "<|eot|>"}; }
-std::vector<float> scores() { return {0, 0, 0, 0, -1, -2, -0.5f, -3, 0}; }
-std::vector<int32_t> types() { return {2, 3, 3, 6, 1, 1, 1, 1, 3}; }
+std::vector<std::string> tokens() {
+  return {"<unk>", "<s>", "</s>", "<0x41>", kSp + "a", "b", kSp + "ab", "a", "<|eot|>"};
+}
+std::vector<float> scores() {
+  return {0, 0, 0, 0, -1, -2, -0.5f, -3, 0};
+}
+std::vector<int32_t> types() {
+  return {2, 3, 3, 6, 1, 1, 1, 1, 3};
+}
 
 // The writer with a valid "llama" vocab; `skip` leaves out one key, `extra` adds more.
 template <typename F>
@@ -105,7 +124,8 @@ Result<std::shared_ptr<const Tokenizer>> load(const std::string& skip = "") {
   return load(skip, [](MetaWriter&) {});
 }
 
-void expect_error(const Result<std::shared_ptr<const Tokenizer>>& r, StatusCode code, const std::string& needle) {
+void expect_error(const Result<std::shared_ptr<const Tokenizer>>& r, StatusCode code,
+                  const std::string& needle) {
   ASSERT_FALSE(r.is_ok()) << "expected an error mentioning " << needle;
   EXPECT_EQ(r.status().code(), code) << r.status().to_string();
   EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().to_string();
@@ -178,7 +198,8 @@ TEST(TokenizerGguf, ModelKey) {
     const auto bytes = w.bytes();
     auto file = gguf::GgufFile::from_memory(bytes.data(), bytes.size());
     ASSERT_TRUE(file.is_ok());
-    expect_error(Tokenizer::from_gguf(*file), StatusCode::kUnsupported, std::string("'") + model + "'");
+    expect_error(Tokenizer::from_gguf(*file), StatusCode::kUnsupported,
+                 std::string("'") + model + "'");
   }
   MetaWriter w;
   w.u32("tokenizer.ggml.model", 1);
@@ -208,21 +229,26 @@ TEST(TokenizerGguf, TokensKey) {
 }
 
 TEST(TokenizerGguf, ArrayLengthsMustAgree) {
-  expect_error(load("tokenizer.ggml.scores", [](MetaWriter& w) { w.f32s("tokenizer.ggml.scores", {0, 0}); }),
+  expect_error(load("tokenizer.ggml.scores",
+                    [](MetaWriter& w) {
+                      w.f32s("tokenizer.ggml.scores", {0, 0});
+                    }),
                StatusCode::kCorruptFile, "tokenizer.ggml.scores");
   auto longer = scores();
   longer.push_back(0);
-  expect_error(load("tokenizer.ggml.scores", [&](MetaWriter& w) { w.f32s("tokenizer.ggml.scores", longer); }),
+  expect_error(load("tokenizer.ggml.scores",
+                    [&](MetaWriter& w) { w.f32s("tokenizer.ggml.scores", longer); }),
                StatusCode::kCorruptFile, "tokenizer.ggml.scores");
   auto short_types = types();
   short_types.pop_back();
-  expect_error(
-      load("tokenizer.ggml.token_type", [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", short_types); }),
-      StatusCode::kCorruptFile, "tokenizer.ggml.token_type");
+  expect_error(load("tokenizer.ggml.token_type",
+                    [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", short_types); }),
+               StatusCode::kCorruptFile, "tokenizer.ggml.token_type");
 }
 
 TEST(TokenizerGguf, WrongTypes) {
-  expect_error(load("tokenizer.ggml.scores", [](MetaWriter& w) { w.strs("tokenizer.ggml.scores", tokens()); }),
+  expect_error(load("tokenizer.ggml.scores",
+                    [](MetaWriter& w) { w.strs("tokenizer.ggml.scores", tokens()); }),
                StatusCode::kCorruptFile, "tokenizer.ggml.scores");
   expect_error(load("tokenizer.ggml.token_type",
                     [](MetaWriter& w) { w.f32s("tokenizer.ggml.token_type", scores()); }),
@@ -238,35 +264,39 @@ TEST(TokenizerGguf, WrongTypes) {
 }
 
 TEST(TokenizerGguf, BadValues) {
-  expect_error(load("", [](MetaWriter& w) { w.u32("tokenizer.ggml.bos_token_id", 9); }), StatusCode::kCorruptFile,
-               "tokenizer.ggml.bos_token_id = 9");
+  expect_error(load("", [](MetaWriter& w) { w.u32("tokenizer.ggml.bos_token_id", 9); }),
+               StatusCode::kCorruptFile, "tokenizer.ggml.bos_token_id = 9");
   expect_error(load("", [](MetaWriter& w) { w.i32("tokenizer.ggml.unknown_token_id", -5); }),
                StatusCode::kCorruptFile, "tokenizer.ggml.unknown_token_id");
   expect_error(load("", [](MetaWriter& w) { w.u32("tokenizer.ggml.eom_token_id", 0x7FFFFFFF); }),
                StatusCode::kCorruptFile, "tokenizer.ggml.eom_token_id");
+  expect_error(load("", [](MetaWriter& w) { w.u64("tokenizer.ggml.padding_token_id", ~0ull); }),
+               StatusCode::kCorruptFile, "18446744073709551615");
   auto bad_types = types();
   bad_types[5] = 7;
-  expect_error(
-      load("tokenizer.ggml.token_type", [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", bad_types); }),
-      StatusCode::kCorruptFile, "token_type[5]");
+  expect_error(load("tokenizer.ggml.token_type",
+                    [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", bad_types); }),
+               StatusCode::kCorruptFile, "token_type[5]");
   bad_types[5] = -1;
-  expect_error(
-      load("tokenizer.ggml.token_type", [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", bad_types); }),
-      StatusCode::kCorruptFile, "token_type[5]");
+  expect_error(load("tokenizer.ggml.token_type",
+                    [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", bad_types); }),
+               StatusCode::kCorruptFile, "token_type[5]");
   // A byte-typed token must be spelled <0xNN>.
   auto byte_types = types();
   byte_types[5] = 6;
-  expect_error(
-      load("tokenizer.ggml.token_type", [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", byte_types); }),
-      StatusCode::kCorruptFile, "<0xNN>");
+  expect_error(load("tokenizer.ggml.token_type",
+                    [&](MetaWriter& w) { w.i32s("tokenizer.ggml.token_type", byte_types); }),
+               StatusCode::kCorruptFile, "<0xNN>");
   auto nan_scores = scores();
   nan_scores[4] = std::numeric_limits<float>::quiet_NaN();
-  expect_error(load("tokenizer.ggml.scores", [&](MetaWriter& w) { w.f32s("tokenizer.ggml.scores", nan_scores); }),
+  expect_error(load("tokenizer.ggml.scores",
+                    [&](MetaWriter& w) { w.f32s("tokenizer.ggml.scores", nan_scores); }),
                StatusCode::kCorruptFile, "NaN");
   auto dup = tokens();
   dup[5] = kSp + "a";
-  expect_error(load("tokenizer.ggml.tokens", [&](MetaWriter& w) { w.strs("tokenizer.ggml.tokens", dup); }),
-               StatusCode::kCorruptFile, "duplicate");
+  expect_error(
+      load("tokenizer.ggml.tokens", [&](MetaWriter& w) { w.strs("tokenizer.ggml.tokens", dup); }),
+      StatusCode::kCorruptFile, "duplicate");
 }
 
 TEST(TokenizerGguf, NoByteTokensFallsBackToUnknown) {
@@ -276,7 +306,8 @@ TEST(TokenizerGguf, NoByteTokensFallsBackToUnknown) {
   auto ids = (*r)->encode("z", false, false);
   ASSERT_TRUE(ids.is_ok());
   EXPECT_EQ(*ids, (std::vector<int32_t>{0, 0, 0, 0}));
-  auto no_unk = load("", [](MetaWriter& w) { w.u32("tokenizer.ggml.unknown_token_id", 0xFFFFFFFFu); });
+  auto no_unk =
+      load("", [](MetaWriter& w) { w.u32("tokenizer.ggml.unknown_token_id", 0xFFFFFFFFu); });
   ASSERT_TRUE(no_unk.is_ok());
   auto fail = (*no_unk)->encode("z", false, false);
   ASSERT_FALSE(fail.is_ok());

@@ -25,7 +25,8 @@ std::string read_file(const std::string& path) {
 }
 
 Result<std::shared_ptr<const Tokenizer>> from_bytes(const std::string& bytes, int32_t vocab_size) {
-  return Tokenizer::from_llama2c(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), vocab_size);
+  return Tokenizer::from_llama2c(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                 vocab_size);
 }
 
 // Builds a tokenizer.bin the way llama2.c's tokenizer.py exports one.
@@ -76,7 +77,9 @@ TEST(TokenizerLlama2c, SmallFileLoadsAndEncodes) {
   EXPECT_EQ(t.token_type(4), TokenType::kNormal);
   EXPECT_EQ(t.token_text(1), "<s>");
   EXPECT_EQ(t.token_text(2), "</s>");
-  EXPECT_EQ(t.token_text(6), "\xe2\x96\x81" "ab");
+  EXPECT_EQ(t.token_text(6),
+            "\xe2\x96\x81"
+            "ab");
   EXPECT_EQ(t.piece(6), " ab");
   EXPECT_EQ(t.piece(3), "A");
 
@@ -225,7 +228,8 @@ TEST(TokenizerLlama2c, Stories260KReferenceGenerationDecodes) {
   const std::string text = (*tok)->decode(ids);
   // (The README wraps its quote after "outside"; the text has a space there.)
   const std::string expected =
-      "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
+      "Once upon a time, there was a little girl named Lily. She loved to play outside in the "
+      "park. "
       "One day, she saw a big, red ball. She wanted to play with it, but it was too high.";
   EXPECT_EQ(text.rfind(expected, 0), 0u) << text;
 }

@@ -101,8 +101,12 @@ void check_vectors(const std::string& name) {
   std::printf("[ vectors  ] %s: %zu/%zu match\n", name.c_str(), pass, v.inputs.size());
 }
 
-TEST(TokenizerSpm, LlamaSpmVectors) { check_vectors("ggml-vocab-llama-spm.gguf"); }
-TEST(TokenizerSpm, Phi3Vectors) { check_vectors("ggml-vocab-phi-3.gguf"); }
+TEST(TokenizerSpm, LlamaSpmVectors) {
+  check_vectors("ggml-vocab-llama-spm.gguf");
+}
+TEST(TokenizerSpm, Phi3Vectors) {
+  check_vectors("ggml-vocab-phi-3.gguf");
+}
 
 // SPM with byte fallback and no normalization is lossless: decoding drops exactly the
 // space the encoder prefixed.
@@ -125,8 +129,12 @@ void check_round_trip(const std::string& name) {
   }
 }
 
-TEST(TokenizerSpm, LlamaSpmRoundTrip) { check_round_trip("ggml-vocab-llama-spm.gguf"); }
-TEST(TokenizerSpm, Phi3RoundTrip) { check_round_trip("ggml-vocab-phi-3.gguf"); }
+TEST(TokenizerSpm, LlamaSpmRoundTrip) {
+  check_round_trip("ggml-vocab-llama-spm.gguf");
+}
+TEST(TokenizerSpm, Phi3RoundTrip) {
+  check_round_trip("ggml-vocab-phi-3.gguf");
+}
 
 TEST(TokenizerSpm, VocabMetadata) {
   auto tok = load_gguf_tokenizer(kShared + "/tokenizer-vectors/ggml-vocab-llama-spm.gguf");
@@ -162,8 +170,8 @@ TEST(TokenizerSpm, Phi3Metadata) {
   ASSERT_NE(tok, nullptr);
   EXPECT_EQ(tok->vocab_size(), 32064);
   EXPECT_EQ(tok->eos_id(), 32000);
-  EXPECT_TRUE(tok->is_eog(32000));  // <|endoftext|> (eos)
-  EXPECT_TRUE(tok->is_eog(32007));  // <|end|>, recognised by text as in llama.cpp
+  EXPECT_TRUE(tok->is_eog(32000));   // <|endoftext|> (eos)
+  EXPECT_TRUE(tok->is_eog(32007));   // <|end|>, recognised by text as in llama.cpp
   EXPECT_FALSE(tok->is_eog(32010));  // <|user|>
   EXPECT_EQ(tok->piece(2), "</s>");  // user-defined: its text
   EXPECT_EQ(tok->piece(32011), "");  // [PAD32011] has type unknown
@@ -217,7 +225,8 @@ TEST(TokenizerSpm, InvalidUtf8DoesNotCrashAndRoundTrips) {
   auto tok = load_gguf_tokenizer(kShared + "/tokenizer-vectors/ggml-vocab-llama-spm.gguf");
   ASSERT_NE(tok, nullptr);
   // A truncated 4-byte sequence, a lone continuation byte, overlong and out-of-range bytes.
-  const std::string bad = std::string("a\xF0\x9F\xA6") + "b\x80" + "c\xC0\xAF\xFF\xFE" + "\xED\xA0\x80";
+  const std::string bad =
+      std::string("a\xF0\x9F\xA6") + "b\x80" + "c\xC0\xAF\xFF\xFE" + "\xED\xA0\x80";
   auto ids = tok->encode(bad, false, false);
   ASSERT_TRUE(ids.is_ok());
   EXPECT_EQ(tok->decode(*ids), bad);

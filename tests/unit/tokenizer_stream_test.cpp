@@ -16,7 +16,9 @@ const std::string kShared = SLIM_SHARED_DIR;
 // byte tokens <0xNN> are 3 + NN, 1 = <s>, 2 = </s>, 0 = <unk>.
 constexpr int32_t kHello = 15043;
 constexpr int32_t kWorld = 3186;
-constexpr int32_t byte_id(int b) { return 3 + b; }
+constexpr int32_t byte_id(int b) {
+  return 3 + b;
+}
 
 class TokenizerStream : public ::testing::Test {
  protected:
@@ -92,7 +94,8 @@ TEST_F(TokenizerStream, ControlTokensBeforeTextKeepTheStartState) {
 }
 
 TEST_F(TokenizerStream, DecodeMatchesStreaming) {
-  const std::vector<int32_t> ids = {1, kHello, byte_id(0xF0), byte_id(0x9F), byte_id(0xA6), byte_id(0x99), kWorld};
+  const std::vector<int32_t> ids = {
+      1, kHello, byte_id(0xF0), byte_id(0x9F), byte_id(0xA6), byte_id(0x99), kWorld};
   StreamDecoder d(*tok_);
   std::string streamed;
   for (int32_t id : ids) streamed += d.push(id);
