@@ -20,7 +20,7 @@ struct ModelInfo {
   std::string name;          // general.name if present
   std::string file_type;     // dominant weight type, e.g. "F32", "Q8_0"
   uint64_t file_bytes = 0;
-  uint64_t n_params = 0;     // elements in all tensors
+  uint64_t n_params = 0;  // elements in all tensors
   int32_t n_vocab = 0;
   int32_t n_embd = 0;
   int32_t n_ff = 0;
@@ -30,17 +30,17 @@ struct ModelInfo {
   int32_t n_ctx_train = 0;
   int32_t rope_dims = 0;
   float rope_base = 0.0f;
-  std::string rope_style;    // "interleaved" | "neox"
+  std::string rope_style;  // "interleaved" | "neox"
   float rms_eps = 0.0f;
   bool tied_output = false;
-  std::string tokenizer;     // "llama" (SentencePiece) ...
+  std::string tokenizer;  // "llama" (SentencePiece) ...
   int32_t bos_id = -1;
   int32_t eos_id = -1;
 };
 
 struct TensorSummary {
   std::string name;
-  std::string type;            // "F32", "Q8_0" ...
+  std::string type;             // "F32", "Q8_0" ...
   std::vector<uint64_t> shape;  // ne[0] first (contiguous dimension)
   uint64_t bytes = 0;
 };
@@ -54,7 +54,8 @@ struct ModelParams {
 class Model {
  public:
   // Loads a GGUF file (by magic) or a llama2.c checkpoint (otherwise).
-  static Result<std::shared_ptr<const Model>> load(const std::string& path, const ModelParams& params = {});
+  static Result<std::shared_ptr<const Model>> load(const std::string& path,
+                                                   const ModelParams& params = {});
   // Loads a GGUF image from a caller-owned buffer that must outlive the Model
   // (e.g. a model decrypted into memory).
   static Result<std::shared_ptr<const Model>> load_from_memory(const uint8_t* data, size_t size);
@@ -62,7 +63,8 @@ class Model {
   const ModelInfo& info() const;
   std::vector<TensorSummary> tensors() const;
 
-  Result<std::vector<int32_t>> tokenize(std::string_view text, bool add_bos, bool parse_special = false) const;
+  Result<std::vector<int32_t>> tokenize(std::string_view text, bool add_bos,
+                                        bool parse_special = false) const;
   // The text bytes of one token (see StreamDecoder for streaming-safe decoding).
   std::string token_piece(int32_t id) const;
   std::string detokenize(const std::vector<int32_t>& ids) const;

@@ -22,12 +22,12 @@ struct SessionParams {
 };
 
 struct GenerationParams {
-  int32_t max_tokens = 128;      // stop after this many generated tokens (-1 = until context is full)
-  float temperature = 0.8f;      // <= 0: greedy
-  int32_t top_k = 40;            // <= 0: off
-  float top_p = 0.95f;           // 1: off
-  float min_p = 0.05f;           // 0: off
-  float repeat_penalty = 1.0f;   // 1: off
+  int32_t max_tokens = 128;  // stop after this many generated tokens (-1 = until context is full)
+  float temperature = 0.8f;  // <= 0: greedy
+  int32_t top_k = 40;        // <= 0: off
+  float top_p = 0.95f;       // 1: off
+  float min_p = 0.05f;       // 0: off
+  float repeat_penalty = 1.0f;  // 1: off
   int32_t repeat_last_n = 64;
   float frequency_penalty = 0.0f;
   float presence_penalty = 0.0f;
@@ -44,7 +44,9 @@ struct GenerationTimings {
   double generation_ms = 0;
   int32_t prompt_tokens = 0;
   int32_t generated_tokens = 0;
-  double prompt_tokens_per_s() const { return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0; }
+  double prompt_tokens_per_s() const {
+    return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0;
+  }
   double generation_tokens_per_s() const {
     return generation_ms > 0 ? generated_tokens * 1000.0 / generation_ms : 0;
   }
@@ -63,7 +65,8 @@ using TokenCallback = std::function<bool(int32_t id, const std::string& text)>;
 
 class Session {
  public:
-  static Result<std::unique_ptr<Session>> create(std::shared_ptr<const Model> model, const SessionParams& params = {});
+  static Result<std::unique_ptr<Session>> create(std::shared_ptr<const Model> model,
+                                                 const SessionParams& params = {});
   ~Session();
 
   // Appends tokens to the context (prompt processing or feeding back a sample) and
@@ -83,7 +86,8 @@ class Session {
 
   // Evaluates `prompt` (after what is already in the context) and samples up to
   // params.max_tokens tokens, streaming text to on_text.
-  Result<GenerationResult> generate(const std::vector<int32_t>& prompt, const GenerationParams& params,
+  Result<GenerationResult> generate(const std::vector<int32_t>& prompt,
+                                    const GenerationParams& params,
                                     const TokenCallback& on_text = nullptr);
 
   class Impl;

@@ -82,7 +82,8 @@ int32_t slim_model_eos(const slim_model* model);
 slim_status slim_tokenize(const slim_model* model, const char* text, size_t text_len, bool add_bos,
                           bool parse_special, int32_t* out, size_t capacity, size_t* n_out);
 
-slim_status slim_session_new(const slim_model* model, const slim_session_params* params, slim_session** out);
+slim_status slim_session_new(const slim_model* model, const slim_session_params* params,
+                             slim_session** out);
 void slim_session_free(slim_session* session);
 slim_status slim_session_eval(slim_session* session, const int32_t* tokens, size_t n_tokens);
 /* Logits of the last evaluated token (slim_model_n_vocab floats), or NULL before any eval. */
@@ -93,8 +94,8 @@ void slim_session_reset(slim_session* session);
 /* Evaluates the prompt and generates; generated ids go to out_tokens (up to capacity;
  * *n_out is the number generated). Text streams through `callback` (may be NULL). */
 slim_status slim_generate(slim_session* session, const int32_t* prompt, size_t n_prompt,
-                          const slim_generation_params* params, slim_text_callback callback, void* user_data,
-                          int32_t* out_tokens, size_t capacity, size_t* n_out);
+                          const slim_generation_params* params, slim_text_callback callback,
+                          void* user_data, int32_t* out_tokens, size_t capacity, size_t* n_out);
 
 #ifdef __cplusplus
 }

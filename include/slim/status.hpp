@@ -18,7 +18,7 @@ enum class StatusCode : int {
   kUnsupported = 5,      // well-formed but not supported (architecture, tensor type)
   kContextFull = 6,      // the session's context window is exhausted
   kOutOfMemory = 7,
-  kInternal = 8,  // a bug in libslim
+  kInternal = 8,   // a bug in libslim
   kCancelled = 9,  // a callback asked to stop
 };
 
@@ -44,18 +44,30 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status io_error(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
-inline Status corrupt(std::string m) { return {StatusCode::kCorruptFile, std::move(m)}; }
-inline Status unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
-inline Status internal_error(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status invalid_argument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+inline Status not_found(std::string m) {
+  return {StatusCode::kNotFound, std::move(m)};
+}
+inline Status io_error(std::string m) {
+  return {StatusCode::kIoError, std::move(m)};
+}
+inline Status corrupt(std::string m) {
+  return {StatusCode::kCorruptFile, std::move(m)};
+}
+inline Status unsupported(std::string m) {
+  return {StatusCode::kUnsupported, std::move(m)};
+}
+inline Status internal_error(std::string m) {
+  return {StatusCode::kInternal, std::move(m)};
+}
 
 // A value or the Status explaining why there is none.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.is_ok()) status_ = internal_error("Result constructed from an ok Status");
   }
@@ -82,9 +94,9 @@ class [[nodiscard]] Result {
 #define SLIM_CONCAT(a, b) SLIM_CONCAT_INNER(a, b)
 
 // Return the Status from the enclosing function if `expr` failed.
-#define SLIM_TRY(expr)                       \
-  do {                                       \
-    ::slim::Status slim_try_status = (expr); \
+#define SLIM_TRY(expr)                                    \
+  do {                                                    \
+    ::slim::Status slim_try_status = (expr);              \
     if (!slim_try_status.is_ok()) return slim_try_status; \
   } while (0)
 

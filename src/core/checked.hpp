@@ -7,8 +7,12 @@
 namespace slim {
 
 // Each returns false (and leaves *out unspecified) when the exact result does not fit.
-inline bool checked_add(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_add_overflow(a, b, out); }
-inline bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_mul_overflow(a, b, out); }
+inline bool checked_add(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_add_overflow(a, b, out);
+}
+inline bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_mul_overflow(a, b, out);
+}
 
 // Round `v` up to a multiple of `align` (align > 0).
 inline bool checked_align_up(uint64_t v, uint64_t align, uint64_t* out) {

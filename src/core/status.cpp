@@ -4,16 +4,26 @@ namespace slim {
 
 const char* status_code_name(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid_argument";
-    case StatusCode::kNotFound: return "not_found";
-    case StatusCode::kIoError: return "io_error";
-    case StatusCode::kCorruptFile: return "corrupt_file";
-    case StatusCode::kUnsupported: return "unsupported";
-    case StatusCode::kContextFull: return "context_full";
-    case StatusCode::kOutOfMemory: return "out_of_memory";
-    case StatusCode::kInternal: return "internal";
-    case StatusCode::kCancelled: return "cancelled";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case StatusCode::kNotFound:
+      return "not_found";
+    case StatusCode::kIoError:
+      return "io_error";
+    case StatusCode::kCorruptFile:
+      return "corrupt_file";
+    case StatusCode::kUnsupported:
+      return "unsupported";
+    case StatusCode::kContextFull:
+      return "context_full";
+    case StatusCode::kOutOfMemory:
+      return "out_of_memory";
+    case StatusCode::kInternal:
+      return "internal";
+    case StatusCode::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }

@@ -18,22 +18,29 @@ uint64_t min_encoded_size(ValueType t) {
   switch (t) {
     case ValueType::kU8:
     case ValueType::kI8:
-    case ValueType::kBool: return 1;
+    case ValueType::kBool:
+      return 1;
     case ValueType::kU16:
-    case ValueType::kI16: return 2;
+    case ValueType::kI16:
+      return 2;
     case ValueType::kU32:
     case ValueType::kI32:
-    case ValueType::kF32: return 4;
+    case ValueType::kF32:
+      return 4;
     case ValueType::kU64:
     case ValueType::kI64:
     case ValueType::kF64:
-    case ValueType::kString: return 8;
-    case ValueType::kArray: return 12;
+    case ValueType::kString:
+      return 8;
+    case ValueType::kArray:
+      return 12;
   }
   return 1;
 }
 
-bool valid_value_type(uint32_t t) { return t <= static_cast<uint32_t>(ValueType::kF64); }
+bool valid_value_type(uint32_t t) {
+  return t <= static_cast<uint32_t>(ValueType::kF64);
+}
 
 // Parsing state: the cursor plus a description of where we are, for error messages.
 class Parser {
@@ -50,7 +57,8 @@ class Parser {
     uint64_t len = 0;
     if (!r_.read(&len)) return fail("truncated reading length of " + what);
     if (len > max_len) {
-      return fail(what + " length " + std::to_string(len) + " exceeds limit " + std::to_string(max_len));
+      return fail(what + " length " + std::to_string(len) + " exceeds limit " +
+                  std::to_string(max_len));
     }
     if (len > r_.remaining()) {
       return fail(what + " length " + std::to_string(len) + " exceeds the " +
@@ -64,16 +72,66 @@ class Parser {
     v->type = type;
     bool ok = true;
     switch (type) {
-      case ValueType::kU8: { uint8_t x = 0; ok = r_.read(&x); v->num.u = x; break; }
-      case ValueType::kI8: { int8_t x = 0; ok = r_.read(&x); v->num.i = x; break; }
-      case ValueType::kU16: { uint16_t x = 0; ok = r_.read(&x); v->num.u = x; break; }
-      case ValueType::kI16: { int16_t x = 0; ok = r_.read(&x); v->num.i = x; break; }
-      case ValueType::kU32: { uint32_t x = 0; ok = r_.read(&x); v->num.u = x; break; }
-      case ValueType::kI32: { int32_t x = 0; ok = r_.read(&x); v->num.i = x; break; }
-      case ValueType::kU64: { uint64_t x = 0; ok = r_.read(&x); v->num.u = x; break; }
-      case ValueType::kI64: { int64_t x = 0; ok = r_.read(&x); v->num.i = x; break; }
-      case ValueType::kF32: { float x = 0; ok = r_.read(&x); v->num.f = x; break; }
-      case ValueType::kF64: { double x = 0; ok = r_.read(&x); v->num.f = x; break; }
+      case ValueType::kU8: {
+        uint8_t x = 0;
+        ok = r_.read(&x);
+        v->num.u = x;
+        break;
+      }
+      case ValueType::kI8: {
+        int8_t x = 0;
+        ok = r_.read(&x);
+        v->num.i = x;
+        break;
+      }
+      case ValueType::kU16: {
+        uint16_t x = 0;
+        ok = r_.read(&x);
+        v->num.u = x;
+        break;
+      }
+      case ValueType::kI16: {
+        int16_t x = 0;
+        ok = r_.read(&x);
+        v->num.i = x;
+        break;
+      }
+      case ValueType::kU32: {
+        uint32_t x = 0;
+        ok = r_.read(&x);
+        v->num.u = x;
+        break;
+      }
+      case ValueType::kI32: {
+        int32_t x = 0;
+        ok = r_.read(&x);
+        v->num.i = x;
+        break;
+      }
+      case ValueType::kU64: {
+        uint64_t x = 0;
+        ok = r_.read(&x);
+        v->num.u = x;
+        break;
+      }
+      case ValueType::kI64: {
+        int64_t x = 0;
+        ok = r_.read(&x);
+        v->num.i = x;
+        break;
+      }
+      case ValueType::kF32: {
+        float x = 0;
+        ok = r_.read(&x);
+        v->num.f = x;
+        break;
+      }
+      case ValueType::kF64: {
+        double x = 0;
+        ok = r_.read(&x);
+        v->num.f = x;
+        break;
+      }
       case ValueType::kBool: {
         uint8_t x = 0;
         ok = r_.read(&x);
@@ -81,8 +139,10 @@ class Parser {
         v->num.u = x;
         break;
       }
-      case ValueType::kString: return read_string(&v->str, what, UINT64_MAX);
-      case ValueType::kArray: return read_array(v, what, depth);
+      case ValueType::kString:
+        return read_string(&v->str, what, UINT64_MAX);
+      case ValueType::kArray:
+        return read_array(v, what, depth);
     }
     if (!ok) return fail("truncated reading " + what);
     return Status::ok();
@@ -96,7 +156,8 @@ class Parser {
     uint32_t et = 0;
     uint64_t n = 0;
     if (!r_.read(&et)) return fail("truncated reading element type of " + what);
-    if (!valid_value_type(et)) return fail(what + ": unknown array element type " + std::to_string(et));
+    if (!valid_value_type(et))
+      return fail(what + ": unknown array element type " + std::to_string(et));
     if (!r_.read(&n)) return fail("truncated reading element count of " + what);
     v->elem_type = static_cast<ValueType>(et);
     uint64_t min_bytes = 0;
@@ -106,7 +167,8 @@ class Parser {
     }
     v->items.resize(static_cast<size_t>(n));
     for (uint64_t i = 0; i < n; ++i) {
-      SLIM_TRY(read_value(v->elem_type, &v->items[i], what + "[" + std::to_string(i) + "]", depth + 1));
+      SLIM_TRY(
+          read_value(v->elem_type, &v->items[i], what + "[" + std::to_string(i) + "]", depth + 1));
     }
     return Status::ok();
   }
@@ -118,27 +180,46 @@ class Parser {
 
 const char* value_type_name(ValueType t) {
   switch (t) {
-    case ValueType::kU8: return "u8";
-    case ValueType::kI8: return "i8";
-    case ValueType::kU16: return "u16";
-    case ValueType::kI16: return "i16";
-    case ValueType::kU32: return "u32";
-    case ValueType::kI32: return "i32";
-    case ValueType::kF32: return "f32";
-    case ValueType::kBool: return "bool";
-    case ValueType::kString: return "string";
-    case ValueType::kArray: return "array";
-    case ValueType::kU64: return "u64";
-    case ValueType::kI64: return "i64";
-    case ValueType::kF64: return "f64";
+    case ValueType::kU8:
+      return "u8";
+    case ValueType::kI8:
+      return "i8";
+    case ValueType::kU16:
+      return "u16";
+    case ValueType::kI16:
+      return "i16";
+    case ValueType::kU32:
+      return "u32";
+    case ValueType::kI32:
+      return "i32";
+    case ValueType::kF32:
+      return "f32";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kArray:
+      return "array";
+    case ValueType::kU64:
+      return "u64";
+    case ValueType::kI64:
+      return "i64";
+    case ValueType::kF64:
+      return "f64";
   }
   return "?";
 }
 
 bool Value::is_integer() const {
   switch (type) {
-    case ValueType::kU8: case ValueType::kI8: case ValueType::kU16: case ValueType::kI16:
-    case ValueType::kU32: case ValueType::kI32: case ValueType::kU64: case ValueType::kI64:
+    case ValueType::kU8:
+    case ValueType::kI8:
+    case ValueType::kU16:
+    case ValueType::kI16:
+    case ValueType::kU32:
+    case ValueType::kI32:
+    case ValueType::kU64:
+    case ValueType::kI64:
     case ValueType::kBool:
       return true;
     default:
@@ -199,10 +280,12 @@ Status GgufFile::parse() {
   Parser p(data_, size_);
   ByteReader& r = p.reader();
   uint32_t magic = 0;
-  if (!r.read(&magic)) return p.fail("file too small for the GGUF magic (" + std::to_string(size_) + " bytes)");
+  if (!r.read(&magic))
+    return p.fail("file too small for the GGUF magic (" + std::to_string(size_) + " bytes)");
   if (magic != kMagic) return p.fail("bad magic: not a GGUF file");
   if (!r.read(&version_)) return p.fail("truncated reading version");
-  if (version_ == 1) return unsupported("gguf: version 1 files are not supported (re-convert to v3)");
+  if (version_ == 1)
+    return unsupported("gguf: version 1 files are not supported (re-convert to v3)");
   if (version_ != 2 && version_ != 3) {
     if ((version_ & 0xffffu) == 0 && version_ != 0) {
       return unsupported("gguf: big-endian GGUF files are not supported");
@@ -213,8 +296,10 @@ Status GgufFile::parse() {
   if (!r.read(&n_tensors)) return p.fail("truncated reading tensor count");
   if (!r.read(&n_kv)) return p.fail("truncated reading metadata count");
   // Bound counts by the smallest possible encoding before reserving anything.
-  if (n_kv > r.remaining() / 13) return p.fail("metadata count " + std::to_string(n_kv) + " cannot fit in the file");
-  if (n_tensors > r.remaining() / 24) return p.fail("tensor count " + std::to_string(n_tensors) + " cannot fit in the file");
+  if (n_kv > r.remaining() / 13)
+    return p.fail("metadata count " + std::to_string(n_kv) + " cannot fit in the file");
+  if (n_tensors > r.remaining() / 24)
+    return p.fail("tensor count " + std::to_string(n_tensors) + " cannot fit in the file");
 
   kv_.resize(static_cast<size_t>(n_kv));
   std::unordered_set<std::string_view> keys;
@@ -223,23 +308,32 @@ Status GgufFile::parse() {
     const std::string what = "metadata #" + std::to_string(i);
     SLIM_TRY(p.read_string(&kv.key, what + " key", kMaxKeyLength));
     if (kv.key.empty()) return p.fail(what + ": empty key");
-    if (!keys.insert(kv.key).second) return p.fail("duplicate metadata key '" + std::string(kv.key) + "'");
+    if (!keys.insert(kv.key).second)
+      return p.fail("duplicate metadata key '" + std::string(kv.key) + "'");
     uint32_t type = 0;
     if (!r.read(&type)) return p.fail("truncated reading type of '" + std::string(kv.key) + "'");
     if (!valid_value_type(type)) {
-      return p.fail("metadata '" + std::string(kv.key) + "' has unknown value type " + std::to_string(type));
+      return p.fail("metadata '" + std::string(kv.key) + "' has unknown value type " +
+                    std::to_string(type));
     }
-    SLIM_TRY(p.read_value(static_cast<ValueType>(type), &kv.value, "'" + std::string(kv.key) + "'", 0));
+    SLIM_TRY(
+        p.read_value(static_cast<ValueType>(type), &kv.value, "'" + std::string(kv.key) + "'", 0));
   }
 
   if (const Value* a = find("general.alignment")) {
     if (a->type != ValueType::kU32) return corrupt("gguf: general.alignment must be u32");
     if (a->num.u == 0 || (a->num.u & (a->num.u - 1)) != 0 || a->num.u > (1u << 20)) {
-      return corrupt("gguf: general.alignment " + std::to_string(a->num.u) + " is not a power of two <= 1 MiB");
+      return corrupt("gguf: general.alignment " + std::to_string(a->num.u) +
+                     " is not a power of two <= 1 MiB");
     }
     alignment_ = static_cast<uint32_t>(a->num.u);
   }
 
+  // Re-check against what is left after the metadata, before reserving tensor infos.
+  if (n_tensors > r.remaining() / 24) {
+    return p.fail("tensor count " + std::to_string(n_tensors) + " cannot fit in the " +
+                  std::to_string(r.remaining()) + " bytes after the metadata");
+  }
   tensors_.resize(static_cast<size_t>(n_tensors));
   std::unordered_set<std::string_view> names;
   for (uint64_t i = 0; i < n_tensors; ++i) {
@@ -248,7 +342,8 @@ Status GgufFile::parse() {
     SLIM_TRY(p.read_string(&t.name, what + " name", kMaxNameLength));
     if (t.name.empty()) return p.fail(what + ": empty name");
     const std::string tn = what + " '" + std::string(t.name) + "'";
-    if (!names.insert(t.name).second) return p.fail("duplicate tensor name '" + std::string(t.name) + "'");
+    if (!names.insert(t.name).second)
+      return p.fail("duplicate tensor name '" + std::string(t.name) + "'");
     if (!r.read(&t.n_dims)) return p.fail("truncated reading dimensions of " + tn);
     if (t.n_dims == 0 || t.n_dims > kMaxDims) {
       return p.fail(tn + " has " + std::to_string(t.n_dims) + " dimensions (must be 1..4)");
@@ -257,9 +352,11 @@ Status GgufFile::parse() {
     for (uint32_t d = 0; d < t.n_dims; ++d) {
       if (!r.read(&t.ne[d])) return p.fail("truncated reading shape of " + tn);
       if (t.ne[d] == 0 || t.ne[d] > static_cast<uint64_t>(INT64_MAX)) {
-        return p.fail(tn + " dimension " + std::to_string(d) + " = " + std::to_string(t.ne[d]) + " is invalid");
+        return p.fail(tn + " dimension " + std::to_string(d) + " = " + std::to_string(t.ne[d]) +
+                      " is invalid");
       }
-      if (!checked_mul(t.n_elements, t.ne[d], &t.n_elements) || t.n_elements > static_cast<uint64_t>(INT64_MAX)) {
+      if (!checked_mul(t.n_elements, t.ne[d], &t.n_elements) ||
+          t.n_elements > static_cast<uint64_t>(INT64_MAX)) {
         return p.fail(tn + ": element count overflows");
       }
     }
@@ -267,8 +364,8 @@ Status GgufFile::parse() {
     if (!r.read(&type)) return p.fail("truncated reading type of " + tn);
     const TypeTraits* tr = type_traits(type);
     if (tr == nullptr) {  // well-formed but not a type SlimLLM implements (status.hpp: unsupported)
-      return unsupported("gguf: at byte " + std::to_string(r.offset()) + ": " + tn + " has unknown tensor type " +
-                         std::to_string(type));
+      return unsupported("gguf: at byte " + std::to_string(r.offset()) + ": " + tn +
+                         " has unknown tensor type " + std::to_string(type));
     }
     t.type = static_cast<TensorType>(type);
     if (t.ne[0] % tr->block_elems != 0) {
@@ -280,34 +377,37 @@ Status GgufFile::parse() {
     }
     if (!r.read(&t.offset)) return p.fail("truncated reading data offset of " + tn);
     if (t.offset % alignment_ != 0) {
-      return p.fail(tn + ": data offset " + std::to_string(t.offset) + " is not aligned to " + std::to_string(alignment_));
+      return p.fail(tn + ": data offset " + std::to_string(t.offset) + " is not aligned to " +
+                    std::to_string(alignment_));
     }
   }
 
   // Data section starts at the next alignment boundary after the header.
-  if (!checked_align_up(r.offset(), alignment_, &data_offset_)) return p.fail("data offset overflows");
+  if (!checked_align_up(r.offset(), alignment_, &data_offset_))
+    return p.fail("data offset overflows");
   if (n_tensors > 0 && data_offset_ > size_) {
-    return corrupt("gguf: data section starts at " + std::to_string(data_offset_) + ", past the end of the " +
-                   std::to_string(size_) + "-byte file");
+    return corrupt("gguf: data section starts at " + std::to_string(data_offset_) +
+                   ", past the end of the " + std::to_string(size_) + "-byte file");
   }
   const uint64_t data_size = data_offset_ <= size_ ? size_ - data_offset_ : 0;
   for (const TensorInfo& t : tensors_) {
     uint64_t end = 0;
     if (!checked_add(t.offset, t.n_bytes, &end) || end > data_size) {
-      return corrupt("gguf: tensor '" + std::string(t.name) + "' data [" + std::to_string(t.offset) + ", +" +
-                     std::to_string(t.n_bytes) + ") lies outside the " + std::to_string(data_size) +
-                     "-byte data section");
+      return corrupt("gguf: tensor '" + std::string(t.name) + "' data [" +
+                     std::to_string(t.offset) + ", +" + std::to_string(t.n_bytes) +
+                     ") lies outside the " + std::to_string(data_size) + "-byte data section");
     }
   }
   // Tensors must not overlap each other.
   std::vector<const TensorInfo*> order;
   order.reserve(tensors_.size());
   for (const TensorInfo& t : tensors_) order.push_back(&t);
-  std::sort(order.begin(), order.end(), [](const TensorInfo* a, const TensorInfo* b) { return a->offset < b->offset; });
+  std::sort(order.begin(), order.end(),
+            [](const TensorInfo* a, const TensorInfo* b) { return a->offset < b->offset; });
   for (size_t i = 1; i < order.size(); ++i) {
     if (order[i - 1]->offset + order[i - 1]->n_bytes > order[i]->offset) {
-      return corrupt("gguf: tensors '" + std::string(order[i - 1]->name) + "' and '" + std::string(order[i]->name) +
-                     "' overlap");
+      return corrupt("gguf: tensors '" + std::string(order[i - 1]->name) + "' and '" +
+                     std::string(order[i]->name) + "' overlap");
     }
   }
   return Status::ok();
@@ -331,7 +431,8 @@ Result<std::string_view> GgufFile::get_string(std::string_view key) const {
   const Value* v = find(key);
   if (v == nullptr) return not_found("gguf: missing key '" + std::string(key) + "'");
   if (v->type != ValueType::kString) {
-    return corrupt("gguf: key '" + std::string(key) + "' is " + value_type_name(v->type) + ", expected string");
+    return corrupt("gguf: key '" + std::string(key) + "' is " + value_type_name(v->type) +
+                   ", expected string");
   }
   return v->str;
 }
@@ -342,7 +443,8 @@ Result<uint64_t> GgufFile::get_uint(std::string_view key, uint64_t max) const {
   int64_t x = 0;
   const int64_t hi = max > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(max);
   if (!v->as_int(0, hi, &x)) {
-    return corrupt("gguf: key '" + std::string(key) + "' must be an integer in [0, " + std::to_string(max) + "]");
+    return corrupt("gguf: key '" + std::string(key) + "' must be an integer in [0, " +
+                   std::to_string(max) + "]");
   }
   return static_cast<uint64_t>(x);
 }
@@ -358,7 +460,8 @@ Result<double> GgufFile::get_float(std::string_view key) const {
 Result<bool> GgufFile::get_bool(std::string_view key) const {
   const Value* v = find(key);
   if (v == nullptr) return not_found("gguf: missing key '" + std::string(key) + "'");
-  if (v->type != ValueType::kBool) return corrupt("gguf: key '" + std::string(key) + "' must be bool");
+  if (v->type != ValueType::kBool)
+    return corrupt("gguf: key '" + std::string(key) + "' must be bool");
   return v->num.u != 0;
 }
 
@@ -366,7 +469,8 @@ Result<const Value*> GgufFile::get_array(std::string_view key, ValueType elem) c
   const Value* v = find(key);
   if (v == nullptr) return not_found("gguf: missing key '" + std::string(key) + "'");
   if (v->type != ValueType::kArray || v->elem_type != elem) {
-    return corrupt("gguf: key '" + std::string(key) + "' must be an array of " + value_type_name(elem));
+    return corrupt("gguf: key '" + std::string(key) + "' must be an array of " +
+                   value_type_name(elem));
   }
   return v;
 }

@@ -49,9 +49,9 @@ struct Value {
     int64_t i;   // I8/I16/I32/I64
     double f;    // F32/F64
   } num{};
-  std::string_view str;        // kString
+  std::string_view str;                  // kString
   ValueType elem_type = ValueType::kU8;  // kArray: element type
-  std::vector<Value> items;    // kArray: elements
+  std::vector<Value> items;              // kArray: elements
 
   bool is_integer() const;
   // Integer value if this is an integer type (or bool) and fits in [lo, hi].

@@ -13,17 +13,25 @@ constexpr int32_t kMaxLayers = 1024;
 constexpr int32_t kMaxVocab = 1 << 22;
 constexpr int32_t kMaxSeq = 1 << 22;
 
-Status bad(const std::string& m) { return corrupt("llama2.c checkpoint: " + m); }
+Status bad(const std::string& m) {
+  return corrupt("llama2.c checkpoint: " + m);
+}
 
 Status validate(const Config& c) {
   auto in_range = [](int32_t v, int32_t hi) { return v > 0 && v <= hi; };
   if (!in_range(c.dim, kMaxDim)) return bad("dim " + std::to_string(c.dim) + " out of range");
-  if (!in_range(c.hidden_dim, kMaxDim * 8)) return bad("hidden_dim " + std::to_string(c.hidden_dim) + " out of range");
-  if (!in_range(c.n_layers, kMaxLayers)) return bad("n_layers " + std::to_string(c.n_layers) + " out of range");
-  if (!in_range(c.n_heads, c.dim)) return bad("n_heads " + std::to_string(c.n_heads) + " out of range");
-  if (!in_range(c.n_kv_heads, c.n_heads)) return bad("n_kv_heads " + std::to_string(c.n_kv_heads) + " out of range");
-  if (!in_range(c.vocab_size, kMaxVocab)) return bad("vocab_size " + std::to_string(c.vocab_size) + " out of range");
-  if (!in_range(c.seq_len, kMaxSeq)) return bad("seq_len " + std::to_string(c.seq_len) + " out of range");
+  if (!in_range(c.hidden_dim, kMaxDim * 8))
+    return bad("hidden_dim " + std::to_string(c.hidden_dim) + " out of range");
+  if (!in_range(c.n_layers, kMaxLayers))
+    return bad("n_layers " + std::to_string(c.n_layers) + " out of range");
+  if (!in_range(c.n_heads, c.dim))
+    return bad("n_heads " + std::to_string(c.n_heads) + " out of range");
+  if (!in_range(c.n_kv_heads, c.n_heads))
+    return bad("n_kv_heads " + std::to_string(c.n_kv_heads) + " out of range");
+  if (!in_range(c.vocab_size, kMaxVocab))
+    return bad("vocab_size " + std::to_string(c.vocab_size) + " out of range");
+  if (!in_range(c.seq_len, kMaxSeq))
+    return bad("seq_len " + std::to_string(c.seq_len) + " out of range");
   const std::string d = std::to_string(c.dim), h = std::to_string(c.n_heads);
   if (c.dim % c.n_heads != 0) return bad("dim " + d + " is not a multiple of n_heads " + h);
   if (c.n_heads % c.n_kv_heads != 0) {
@@ -39,8 +47,10 @@ Status validate(const Config& c) {
 }  // namespace
 
 Result<Checkpoint> parse(const uint8_t* data, size_t size) {
-  if (size < kHeaderBytes) return bad("file has " + std::to_string(size) + " bytes, smaller than the 28-byte header");
-  if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0) return invalid_argument("llama2.c: buffer not 4-byte aligned");
+  if (size < kHeaderBytes)
+    return bad("file has " + std::to_string(size) + " bytes, smaller than the 28-byte header");
+  if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0)
+    return invalid_argument("llama2.c: buffer not 4-byte aligned");
   int32_t h[7];
   std::memcpy(h, data, sizeof(h));
   Checkpoint ck;
@@ -86,16 +96,18 @@ Result<Checkpoint> parse(const uint8_t* data, size_t size) {
   const uint64_t off_w2 = take(layers * hidden * dim);
   const uint64_t off_w3 = take(layers * dim * hidden);
   const uint64_t off_norm = take(dim);
-  take(static_cast<uint64_t>(c.seq_len) * head_size);  // freq_cis_real + freq_cis_imag (unused: RoPE is computed)
+  take(static_cast<uint64_t>(c.seq_len) *
+       head_size);  // freq_cis_real + freq_cis_imag (unused: RoPE is computed)
   const uint64_t off_cls = c.shared_classifier ? off_emb : take(vocab * dim);
   uint64_t need_bytes = 0;
-  if (overflow || !checked_mul(pos, sizeof(float), &need_bytes) || !checked_add(need_bytes, kHeaderBytes, &need_bytes)) {
+  if (overflow || !checked_mul(pos, sizeof(float), &need_bytes) ||
+      !checked_add(need_bytes, kHeaderBytes, &need_bytes)) {
     return bad("header implies an impossible size");
   }
   if (pos != n_floats || (size - kHeaderBytes) % sizeof(float) != 0) {
-    return bad("file has " + std::to_string(size) + " bytes but its header (dim " + std::to_string(c.dim) +
-               ", layers " + std::to_string(c.n_layers) + ", vocab " + std::to_string(c.vocab_size) + ") implies " +
-               std::to_string(need_bytes));
+    return bad("file has " + std::to_string(size) + " bytes but its header (dim " +
+               std::to_string(c.dim) + ", layers " + std::to_string(c.n_layers) + ", vocab " +
+               std::to_string(c.vocab_size) + ") implies " + std::to_string(need_bytes));
   }
 
   add("token_embd.weight", dim, vocab, off_emb);

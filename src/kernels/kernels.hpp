@@ -20,8 +20,8 @@ using DequantFn = void (*)(const void* row, float* y, size_t n);
 
 struct KernelTable {
   const char* isa = "scalar";
-  VecDotFn vec_dot[kMaxTypeId] = {};       // indexed by TensorType id; nullptr = unsupported
-  DequantFn dequantize[kMaxTypeId] = {};   // indexed by TensorType id; nullptr = unsupported
+  VecDotFn vec_dot[kMaxTypeId] = {};      // indexed by TensorType id; nullptr = unsupported
+  DequantFn dequantize[kMaxTypeId] = {};  // indexed by TensorType id; nullptr = unsupported
 
   // y = x / rms(x) * w (y may alias x)
   void (*rmsnorm)(float* y, const float* x, const float* w, size_t n, float eps) = nullptr;

@@ -27,10 +27,10 @@ enum class RopeStyle {
 };
 
 struct LlamaHParams {
-  std::string arch;         // "llama" | "qwen2"
+  std::string arch;  // "llama" | "qwen2"
   int32_t n_vocab = 0;
-  int32_t n_embd = 0;       // model width
-  int32_t n_ff = 0;         // FFN width
+  int32_t n_embd = 0;  // model width
+  int32_t n_ff = 0;    // FFN width
   int32_t n_layer = 0;
   int32_t n_head = 0;
   int32_t n_head_kv = 0;

@@ -15,7 +15,8 @@ constexpr size_t kMinParallelWork = 32 * 1024;  // multiply-adds
 void apply_rope(float* v, int32_t rope_dims, int32_t pos, float base, RopeStyle style) {
   const int32_t half = rope_dims / 2;
   for (int32_t i = 0; i < half; ++i) {
-    const float freq = 1.0f / std::pow(base, static_cast<float>(2 * i) / static_cast<float>(rope_dims));
+    const float freq =
+        1.0f / std::pow(base, static_cast<float>(2 * i) / static_cast<float>(rope_dims));
     const float theta = static_cast<float>(pos) * freq;
     const float c = std::cos(theta), s = std::sin(theta);
     const int32_t a = style == RopeStyle::kInterleaved ? 2 * i : i;
@@ -33,13 +34,15 @@ void add_bias(float* y, const std::vector<float>& b, size_t n_tok) {
 
 }  // namespace
 
-Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_t max_batch, int n_threads) {
+Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_t max_batch,
+                                    int n_threads) {
   if (n_ctx <= 0) return invalid_argument("context length must be positive");
   if (max_batch == 0) return invalid_argument("batch size must be positive");
   LlamaState s;
   s.n_ctx = n_ctx;
   s.max_batch = max_batch;
-  const size_t kv_elems = static_cast<size_t>(hp.n_layer) * static_cast<size_t>(n_ctx) * static_cast<size_t>(hp.kv_dim());
+  const size_t kv_elems = static_cast<size_t>(hp.n_layer) * static_cast<size_t>(n_ctx) *
+                          static_cast<size_t>(hp.kv_dim());
   const auto embd = static_cast<size_t>(hp.n_embd), ff = static_cast<size_t>(hp.n_ff);
   const auto kv = static_cast<size_t>(hp.kv_dim());
   try {
@@ -56,13 +59,14 @@ Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_
     s.scores.resize(static_cast<size_t>(n_threads) * static_cast<size_t>(n_ctx));
     s.logits.resize(static_cast<size_t>(hp.n_vocab));
   } catch (const std::bad_alloc&) {
-    return Status(StatusCode::kOutOfMemory, "cannot allocate the KV cache for " + std::to_string(n_ctx) + " tokens");
+    return Status(StatusCode::kOutOfMemory,
+                  "cannot allocate the KV cache for " + std::to_string(n_ctx) + " tokens");
   }
   return s;
 }
 
-void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s, const int32_t* tokens, size_t n,
-                   int32_t pos, ThreadPool& pool) {
+void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
+                   const int32_t* tokens, size_t n, int32_t pos, ThreadPool& pool) {
   const kernels::KernelTable& K = kernels::active();
   const auto embd = static_cast<size_t>(hp.n_embd), ff = static_cast<size_t>(hp.n_ff);
   const auto kv = static_cast<size_t>(hp.kv_dim()), hd = static_cast<size_t>(hp.head_dim);
@@ -70,7 +74,8 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
   const size_t group = static_cast<size_t>(hp.n_head / hp.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
 
-  for (size_t t = 0; t < n; ++t) kernels::get_row(w.token_embd, static_cast<uint64_t>(tokens[t]), &s.x[t * embd]);
+  for (size_t t = 0; t < n; ++t)
+    kernels::get_row(w.token_embd, static_cast<uint64_t>(tokens[t]), &s.x[t * embd]);
 
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LlamaLayer& L = w.layers[l];
@@ -78,7 +83,8 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
     float* vc = s.v_cache.data() + l * n_ctx * kv;
 
     // Attention block.
-    for (size_t t = 0; t < n; ++t) K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.attn_norm.data(), embd, hp.rms_eps);
+    for (size_t t = 0; t < n; ++t)
+      K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.attn_norm.data(), embd, hp.rms_eps);
     kernels::matmul(L.wq, s.xb.data(), n, s.q.data(), pool);
     kernels::matmul(L.wk, s.xb.data(), n, s.k.data(), pool);
     kernels::matmul(L.wv, s.xb.data(), n, s.v.data(), pool);
@@ -88,10 +94,12 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
     for (size_t t = 0; t < n; ++t) {
       const int32_t p = pos + static_cast<int32_t>(t);
       for (int32_t h = 0; h < hp.n_head; ++h) {
-        apply_rope(&s.q[t * embd + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base, hp.rope_style);
+        apply_rope(&s.q[t * embd + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base,
+                   hp.rope_style);
       }
       for (int32_t h = 0; h < hp.n_head_kv; ++h) {
-        apply_rope(&s.k[t * kv + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base, hp.rope_style);
+        apply_rope(&s.k[t * kv + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base,
+                   hp.rope_style);
       }
       std::memcpy(kc + static_cast<size_t>(p) * kv, &s.k[t * kv], kv * sizeof(float));
       std::memcpy(vc + static_cast<size_t>(p) * kv, &s.v[t * kv], kv * sizeof(float));
@@ -102,7 +110,8 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
       split_range(n_jobs, index, count, &begin, &end);
       float* att = &s.scores[static_cast<size_t>(index) * n_ctx];
       for (size_t job = begin; job < end; ++job) {
-        const size_t t = job / static_cast<size_t>(hp.n_head), h = job % static_cast<size_t>(hp.n_head);
+        const size_t t = job / static_cast<size_t>(hp.n_head),
+                     h = job % static_cast<size_t>(hp.n_head);
         const size_t n_keys = static_cast<size_t>(pos) + t + 1;
         const float* q = &s.q[t * embd + h * hd];
         const size_t kv_off = (h / group) * hd;
@@ -133,7 +142,8 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
     for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
 
     // Feed-forward block.
-    for (size_t t = 0; t < n; ++t) K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.ffn_norm.data(), embd, hp.rms_eps);
+    for (size_t t = 0; t < n; ++t)
+      K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.ffn_norm.data(), embd, hp.rms_eps);
     kernels::matmul(L.w_gate, s.xb.data(), n, s.hb.data(), pool);
     kernels::matmul(L.w_up, s.xb.data(), n, s.hb2.data(), pool);
     for (size_t t = 0; t < n; ++t) K.swiglu(&s.hb[t * ff], &s.hb2[t * ff], ff);

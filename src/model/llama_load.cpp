@@ -21,16 +21,20 @@ Status check_hparams(const LlamaHParams& hp) {
   if (hp.n_embd <= 0 || hp.n_embd > kMaxWidth) return bad("embedding_length out of range");
   if (hp.n_ff <= 0 || hp.n_ff > kMaxWidth * 8) return bad("feed_forward_length out of range");
   if (hp.n_layer <= 0 || hp.n_layer > kMaxLayers) return bad("block_count out of range");
-  if (hp.n_head <= 0 || hp.n_embd % hp.n_head != 0) return bad("head_count must divide embedding_length");
-  if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0) return bad("head_count_kv must divide head_count");
+  if (hp.n_head <= 0 || hp.n_embd % hp.n_head != 0)
+    return bad("head_count must divide embedding_length");
+  if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0)
+    return bad("head_count_kv must divide head_count");
   if (hp.head_dim % 2 != 0) return bad("head size must be even");
   if (hp.rope_dims <= 0 || hp.rope_dims > hp.head_dim || hp.rope_dims % 2 != 0) {
     return bad("rope.dimension_count must be even and at most the head size");
   }
   if (hp.n_ctx_train <= 0 || hp.n_ctx_train > kMaxCtx) return bad("context_length out of range");
   if (hp.n_vocab <= 0 || hp.n_vocab > kMaxVocab) return bad("vocabulary size out of range");
-  if (!(hp.rope_base > 0.0f) || !std::isfinite(hp.rope_base)) return bad("rope.freq_base must be positive");
-  if (!(hp.rms_eps > 0.0f) || !(hp.rms_eps < 1.0f)) return bad("layer_norm_rms_epsilon out of range");
+  if (!(hp.rope_base > 0.0f) || !std::isfinite(hp.rope_base))
+    return bad("rope.freq_base must be positive");
+  if (!(hp.rms_eps > 0.0f) || !(hp.rms_eps < 1.0f))
+    return bad("layer_norm_rms_epsilon out of range");
   return Status::ok();
 }
 
@@ -100,13 +104,14 @@ Result<LlamaHParams> llama_hparams_from_llama2c(const llama2c::Config& c) {
 namespace {
 
 // Checks a tensor's presence, shape and type, and returns a view of it.
-Result<kernels::MatrixView> bind_matrix(const TensorLookup& lookup, const std::string& name, uint64_t cols,
-                                        uint64_t rows) {
+Result<kernels::MatrixView> bind_matrix(const TensorLookup& lookup, const std::string& name,
+                                        uint64_t cols, uint64_t rows) {
   const TensorRef* t = lookup(name);
   if (t == nullptr) return not_found("model has no tensor '" + name + "'");
   if (t->n_dims != 2 || t->ne[0] != cols || t->ne[1] != rows) {
-    return corrupt("tensor '" + name + "' has shape [" + std::to_string(t->ne[0]) + ", " + std::to_string(t->ne[1]) +
-                   "], expected [" + std::to_string(cols) + ", " + std::to_string(rows) + "]");
+    return corrupt("tensor '" + name + "' has shape [" + std::to_string(t->ne[0]) + ", " +
+                   std::to_string(t->ne[1]) + "], expected [" + std::to_string(cols) + ", " +
+                   std::to_string(rows) + "]");
   }
   if (kernels::vec_dot_for(t->type) == nullptr || kernels::dequantize_for(t->type) == nullptr) {
     return unsupported("tensor '" + name + "' has type " + std::string(type_name(t->type)) +
@@ -116,14 +121,15 @@ Result<kernels::MatrixView> bind_matrix(const TensorLookup& lookup, const std::s
   m.type = t->type;
   m.cols = cols;
   m.rows = rows;
-  if (!row_bytes(t->type, cols, &m.row_bytes)) return corrupt("tensor '" + name + "' rows do not fit its type");
+  if (!row_bytes(t->type, cols, &m.row_bytes))
+    return corrupt("tensor '" + name + "' rows do not fit its type");
   m.data = t->data;
   return m;
 }
 
 // Loads a 1-D tensor (norm weight or bias) as floats; empty if optional and absent.
-Result<std::vector<float>> bind_vector(const TensorLookup& lookup, const std::string& name, uint64_t n,
-                                       bool optional) {
+Result<std::vector<float>> bind_vector(const TensorLookup& lookup, const std::string& name,
+                                       uint64_t n, bool optional) {
   const TensorRef* t = lookup(name);
   if (t == nullptr) {
     if (optional) return std::vector<float>{};

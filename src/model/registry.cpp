@@ -10,7 +10,8 @@ struct Entry {
   ArchFamily family;
 };
 // SmolLM/SmolLM2 and TinyLlama are published as `llama`.
-constexpr std::array<Entry, 2> kArchs{{{"llama", ArchFamily::kLlama}, {"qwen2", ArchFamily::kLlama}}};
+constexpr std::array<Entry, 2> kArchs{
+    {{"llama", ArchFamily::kLlama}, {"qwen2", ArchFamily::kLlama}}};
 }  // namespace
 
 ArchFamily arch_family(std::string_view arch) {

@@ -41,7 +41,9 @@ struct TypeTraits {
 
 // Traits for a GGUF type id, or nullptr if the id is unknown to SlimLLM.
 const TypeTraits* type_traits(uint32_t id);
-inline const TypeTraits* type_traits(TensorType t) { return type_traits(static_cast<uint32_t>(t)); }
+inline const TypeTraits* type_traits(TensorType t) {
+  return type_traits(static_cast<uint32_t>(t));
+}
 std::string_view type_name(TensorType t);
 // Parses "F16", "q8_0" ... (case-insensitive). Returns false if unknown.
 bool parse_type_name(std::string_view name, TensorType* out);

@@ -19,7 +19,7 @@ double ms_since(Clock::time_point t0) {
 SamplingParams to_sampling(const GenerationParams& g) {
   SamplingParams p;
   p.temperature = g.temperature;
-  p.top_k = g.top_k;
+  p.top_k = g.top_k < 0 ? 0 : g.top_k;  // the public API documents <= 0 as off
   p.top_p = g.top_p;
   p.min_p = g.min_p;
   p.repeat_penalty = g.repeat_penalty;
@@ -33,7 +33,8 @@ SamplingParams to_sampling(const GenerationParams& g) {
 
 }  // namespace
 
-Result<GenerationResult> Session::generate(const std::vector<int32_t>& prompt, const GenerationParams& params,
+Result<GenerationResult> Session::generate(const std::vector<int32_t>& prompt,
+                                           const GenerationParams& params,
                                            const TokenCallback& on_text) {
   if (params.max_tokens < -1) return invalid_argument("max_tokens must be >= -1");
   SLIM_ASSIGN_OR_RETURN(Sampler sampler, Sampler::create(to_sampling(params), n_vocab()));
@@ -48,6 +49,9 @@ Result<GenerationResult> Session::generate(const std::vector<int32_t>& prompt, c
     return invalid_argument("generate: empty prompt and nothing in the context (add a BOS token)");
   }
   out.timings.prompt_ms = ms_since(t_prompt);
+  // The decoder must see the context first: whether a token's leading space is shown
+  // depends on what precedes it (SentencePiece drops it only right after BOS).
+  for (int32_t id : context_tokens()) (void)decoder.push(id);
   out.timings.prompt_tokens = static_cast<int32_t>(prompt.size());
 
   const auto t_gen = Clock::now();

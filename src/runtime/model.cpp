@@ -11,7 +11,9 @@ namespace slim {
 
 namespace {
 
-const char* rope_style_name(RopeStyle s) { return s == RopeStyle::kNeox ? "neox" : "interleaved"; }
+const char* rope_style_name(RopeStyle s) {
+  return s == RopeStyle::kNeox ? "neox" : "interleaved";
+}
 
 // Fills the parts of ModelInfo that come from hyper-parameters and tensors.
 void fill_info(Model::Impl& m) {
@@ -51,8 +53,9 @@ void fill_info(Model::Impl& m) {
 
 Status finish_load(Model::Impl& m) {
   if (m.tokenizer->vocab_size() != m.hparams.n_vocab) {
-    return corrupt("tokenizer has " + std::to_string(m.tokenizer->vocab_size()) + " tokens but the model's embedding has " +
-                   std::to_string(m.hparams.n_vocab) + " rows");
+    return corrupt("tokenizer has " + std::to_string(m.tokenizer->vocab_size()) +
+                   " tokens but the model's embedding has " + std::to_string(m.hparams.n_vocab) +
+                   " rows");
   }
   auto lookup = [&m](std::string_view name) { return m.find_tensor(name); };
   SLIM_ASSIGN_OR_RETURN(m.weights, bind_llama_weights(m.hparams, lookup));
@@ -68,7 +71,8 @@ Result<std::unique_ptr<Model::Impl>> load_gguf(std::unique_ptr<gguf::GgufFile> f
   m->info.file_bytes = f.file_size();
   SLIM_ASSIGN_OR_RETURN(std::string_view arch, f.get_string("general.architecture"));
   if (arch_family(arch) == ArchFamily::kUnknown) {
-    return unsupported("unknown architecture '" + std::string(arch) + "' (supported: " + supported_architectures() + ")");
+    return unsupported("unknown architecture '" + std::string(arch) +
+                       "' (supported: " + supported_architectures() + ")");
   }
   if (auto name = f.get_string("general.name")) m->info.name = std::string(*name);
   for (const gguf::TensorInfo& t : f.tensors()) {
@@ -91,21 +95,25 @@ Result<std::unique_ptr<Model::Impl>> load_gguf(std::unique_ptr<gguf::GgufFile> f
 std::string find_llama2c_tokenizer(const std::string& checkpoint, int32_t vocab) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(checkpoint).parent_path();
-  for (const std::string& name : {"tok" + std::to_string(vocab) + ".bin", std::string("tokenizer.bin")}) {
+  for (const std::string& name :
+       {"tok" + std::to_string(vocab) + ".bin", std::string("tokenizer.bin")}) {
     std::error_code ec;
     if (fs::is_regular_file(dir / name, ec)) return (dir / name).string();
   }
   return {};
 }
 
-Result<std::unique_ptr<Model::Impl>> load_llama2c(MappedFile file, const std::string& path, const ModelParams& params) {
+Result<std::unique_ptr<Model::Impl>> load_llama2c(MappedFile file, const std::string& path,
+                                                  const ModelParams& params) {
   auto m = std::make_unique<Model::Impl>();
   m->checkpoint = std::move(file);
   m->info.format = "llama2c";
   m->info.file_bytes = m->checkpoint.size();
   auto ck = llama2c::parse(m->checkpoint.data(), m->checkpoint.size());
   if (!ck) {
-    return Status(ck.status().code(), ck.status().message() + " (not a GGUF file either: GGUF files start with 'GGUF')");
+    return Status(
+        ck.status().code(),
+        ck.status().message() + " (not a GGUF file either: GGUF files start with 'GGUF')");
   }
   for (const llama2c::Tensor& t : ck->tensors) {
     TensorRef r;
@@ -120,10 +128,12 @@ Result<std::unique_ptr<Model::Impl>> load_llama2c(MappedFile file, const std::st
     m->tensors.push_back(std::move(r));
   }
   SLIM_ASSIGN_OR_RETURN(m->hparams, llama_hparams_from_llama2c(ck->config));
-  std::string tok_path = params.tokenizer_path.empty() ? find_llama2c_tokenizer(path, ck->config.vocab_size)
-                                                       : params.tokenizer_path;
+  std::string tok_path = params.tokenizer_path.empty()
+                             ? find_llama2c_tokenizer(path, ck->config.vocab_size)
+                             : params.tokenizer_path;
   if (tok_path.empty()) {
-    return not_found("llama2.c checkpoint '" + path + "' needs a tokenizer: put tokenizer.bin (or tok" +
+    return not_found("llama2.c checkpoint '" + path +
+                     "' needs a tokenizer: put tokenizer.bin (or tok" +
                      std::to_string(ck->config.vocab_size) + ".bin) beside it or pass its path");
   }
   auto tok_file = MappedFile::open(tok_path);
@@ -147,7 +157,8 @@ const TensorRef* Model::Impl::find_tensor(std::string_view name) const {
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
-Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const ModelParams& params) {
+Result<std::shared_ptr<const Model>> Model::load(const std::string& path,
+                                                 const ModelParams& params) {
   auto file = MappedFile::open(path);
   if (!file) return file.status();
   Result<std::unique_ptr<Impl>> impl = Status(StatusCode::kInternal, "unset");
@@ -171,7 +182,9 @@ Result<std::shared_ptr<const Model>> Model::load_from_memory(const uint8_t* data
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl).value()));
 }
 
-const ModelInfo& Model::info() const { return impl_->info; }
+const ModelInfo& Model::info() const {
+  return impl_->info;
+}
 
 std::vector<TensorSummary> Model::tensors() const {
   std::vector<TensorSummary> out;
@@ -186,13 +199,22 @@ std::vector<TensorSummary> Model::tensors() const {
   return out;
 }
 
-Result<std::vector<int32_t>> Model::tokenize(std::string_view text, bool add_bos, bool parse_special) const {
+Result<std::vector<int32_t>> Model::tokenize(std::string_view text, bool add_bos,
+                                             bool parse_special) const {
   return impl_->tokenizer->encode(text, add_bos, parse_special);
 }
 
-std::string Model::token_piece(int32_t id) const { return impl_->tokenizer->piece(id); }
-std::string Model::detokenize(const std::vector<int32_t>& ids) const { return impl_->tokenizer->decode(ids); }
-bool Model::is_end_of_generation(int32_t id) const { return impl_->tokenizer->is_eog(id); }
-bool Model::add_bos_default() const { return impl_->tokenizer->add_bos_default(); }
+std::string Model::token_piece(int32_t id) const {
+  return impl_->tokenizer->piece(id);
+}
+std::string Model::detokenize(const std::vector<int32_t>& ids) const {
+  return impl_->tokenizer->decode(ids);
+}
+bool Model::is_end_of_generation(int32_t id) const {
+  return impl_->tokenizer->is_eog(id);
+}
+bool Model::add_bos_default() const {
+  return impl_->tokenizer->add_bos_default();
+}
 
 }  // namespace slim

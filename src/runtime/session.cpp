@@ -26,11 +26,16 @@ class Session::Impl {
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
-    case StopReason::kMaxTokens: return "length";
-    case StopReason::kEndOfGeneration: return "eos";
-    case StopReason::kStopString: return "stop";
-    case StopReason::kContextFull: return "context_full";
-    case StopReason::kCancelled: return "cancelled";
+    case StopReason::kMaxTokens:
+      return "length";
+    case StopReason::kEndOfGeneration:
+      return "eos";
+    case StopReason::kStopString:
+      return "stop";
+    case StopReason::kContextFull:
+      return "context_full";
+    case StopReason::kCancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -38,11 +43,14 @@ const char* stop_reason_name(StopReason r) {
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model, const SessionParams& params) {
+Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model,
+                                                 const SessionParams& params) {
   if (!model) return invalid_argument("session: null model");
   if (params.n_ctx < 0) return invalid_argument("session: n_ctx must be >= 0");
-  if (params.n_threads < 0 || params.n_threads > 256) return invalid_argument("session: n_threads must be in 0..256");
-  if (params.n_batch <= 0 || params.n_batch > 4096) return invalid_argument("session: n_batch must be in 1..4096");
+  if (params.n_threads < 0 || params.n_threads > 256)
+    return invalid_argument("session: n_threads must be in 0..256");
+  if (params.n_batch <= 0 || params.n_batch > 4096)
+    return invalid_argument("session: n_batch must be in 1..4096");
   auto impl = std::make_unique<Impl>();
   impl->model = model;
   impl->m = &model->impl();
@@ -50,7 +58,8 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(hp.n_ctx_train, kDefaultMaxCtx);
   const int n_threads = params.n_threads > 0 ? params.n_threads : ThreadPool::default_threads();
   impl->n_batch = std::min(params.n_batch, n_ctx);
-  SLIM_ASSIGN_OR_RETURN(impl->state, llama_make_state(hp, n_ctx, static_cast<size_t>(impl->n_batch), n_threads));
+  SLIM_ASSIGN_OR_RETURN(impl->state,
+                        llama_make_state(hp, n_ctx, static_cast<size_t>(impl->n_batch), n_threads));
   impl->pool = std::make_unique<ThreadPool>(n_threads);
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
@@ -61,14 +70,16 @@ Status Session::eval(const std::vector<int32_t>& tokens) {
   const int32_t n_vocab = s.m->hparams.n_vocab;
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i] < 0 || tokens[i] >= n_vocab) {
-      return invalid_argument("eval: token #" + std::to_string(i) + " = " + std::to_string(tokens[i]) +
-                              " is outside the vocabulary [0, " + std::to_string(n_vocab) + ")");
+      return invalid_argument("eval: token #" + std::to_string(i) + " = " +
+                              std::to_string(tokens[i]) + " is outside the vocabulary [0, " +
+                              std::to_string(n_vocab) + ")");
     }
   }
   if (tokens.size() > static_cast<size_t>(s.state.n_ctx - s.n_past)) {
-    return Status(StatusCode::kContextFull, std::to_string(tokens.size()) + " tokens do not fit in the context: " +
-                                                std::to_string(s.n_past) + " of " + std::to_string(s.state.n_ctx) +
-                                                " positions are used (raise --ctx)");
+    return Status(StatusCode::kContextFull,
+                  std::to_string(tokens.size()) +
+                      " tokens do not fit in the context: " + std::to_string(s.n_past) + " of " +
+                      std::to_string(s.state.n_ctx) + " positions are used (raise --ctx)");
   }
   for (size_t done = 0; done < tokens.size();) {
     const size_t n = std::min(tokens.size() - done, static_cast<size_t>(s.n_batch));
@@ -81,14 +92,28 @@ Status Session::eval(const std::vector<int32_t>& tokens) {
   return Status::ok();
 }
 
-const float* Session::logits() const { return impl_->has_logits ? impl_->state.logits.data() : nullptr; }
-int32_t Session::n_vocab() const { return impl_->m->hparams.n_vocab; }
-int32_t Session::n_past() const { return impl_->n_past; }
-int32_t Session::n_ctx() const { return impl_->state.n_ctx; }
-int32_t Session::n_threads() const { return impl_->pool->size(); }
+const float* Session::logits() const {
+  return impl_->has_logits ? impl_->state.logits.data() : nullptr;
+}
+int32_t Session::n_vocab() const {
+  return impl_->m->hparams.n_vocab;
+}
+int32_t Session::n_past() const {
+  return impl_->n_past;
+}
+int32_t Session::n_ctx() const {
+  return impl_->state.n_ctx;
+}
+int32_t Session::n_threads() const {
+  return impl_->pool->size();
+}
 
-const std::vector<int32_t>& Session::context_tokens() const { return impl_->history; }
-const Model& Session::model() const { return *impl_->model; }
+const std::vector<int32_t>& Session::context_tokens() const {
+  return impl_->history;
+}
+const Model& Session::model() const {
+  return *impl_->model;
+}
 
 void Session::reset() {
   impl_->n_past = 0;

@@ -90,8 +90,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     require(!kv.key.empty());
     sum += touch(kv.key, data, size);
     sum += touch_value(kv.value, data, size, 0);
+    // find() is a linear scan: exercise the getters on the first keys only (no O(n^2) timeouts).
+    if (keys.size() < 64) exercise_getters(f, kv.key);
     keys.push_back(kv.key);
-    exercise_getters(f, kv.key);
   }
   std::sort(keys.begin(), keys.end());
   require(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
@@ -100,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const TensorInfo& t : f.tensors()) {
     require(!t.name.empty());
     sum += touch(t.name, data, size);
-    require(f.find_tensor(t.name) == &t);
+    if (extents.size() < 64) require(f.find_tensor(t.name) == &t);  // linear scan, see above
     require(t.n_dims >= 1 && t.n_dims <= slim::gguf::kMaxDims);
     const slim::TypeTraits* tr = slim::type_traits(t.type);
     require(tr != nullptr);

@@ -106,6 +106,13 @@ def case_streaming_text_matches_json():
     expect("tokens/s" in err and "load" in err, f"timings missing from stderr: {err}")
 
 
+def case_prompt_continuation_spacing():
+    # The generated text continues the prompt with its spaces: "Once upon a" + " time, ..."
+    p = run("run", "-m", gguf_model(), "--temp", "0", "-n", "8", "-p", "Once upon a")
+    out = p.stdout.decode("utf-8")
+    expect(out.startswith("Once upon a time,"), repr(out))
+
+
 def case_missing_model():
     one_error_line(run("run", "-m", "/nonexistent/model.gguf", check=False), "/nonexistent/model.gguf")
     one_error_line(run("run", check=False), "-m")

@@ -409,6 +409,10 @@ def corrupt_files():
     add("n_tensors_100_small_file", header(n_tensors=100) + enc_tinfo("w", [32], T_F32, 0),
         "tensor count 100 cannot fit")
 
+    add("n_tensors_fits_file_but_not_after_metadata",
+        header(n_tensors=10, n_kv=1) + enc_kv("x.pad", Val(STRING, b"p" * 300)) + enc_tinfo("w", [1], T_F32, 0),
+        "tensor count 10 cannot fit in the 33 bytes after the metadata")
+
     # --- keys ---
     kv_a = enc_kv("x.a", Val(U32, 7))
     add("key_length_2pow63", header(n_kv=1) + u64(2 ** 63) + b"x.a" + u32(U32) + u32(7),

@@ -24,7 +24,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string corpus_dir() { return std::string(SLIM_TEST_DATA_DIR) + "/corrupt/gguf"; }
+std::string corpus_dir() {
+  return std::string(SLIM_TEST_DATA_DIR) + "/corrupt/gguf";
+}
 
 std::string shared_dir() {
   const char* env = std::getenv("SLIM_SHARED_DIR");
@@ -139,7 +141,8 @@ std::string canon(const Value& v) {
 
 bool inside(const void* p, size_t n, const uint8_t* base, size_t size) {
   const auto* b = static_cast<const uint8_t*>(p);
-  return b >= base && static_cast<size_t>(b - base) <= size && n <= size - static_cast<size_t>(b - base);
+  return b >= base && static_cast<size_t>(b - base) <= size &&
+         n <= size - static_cast<size_t>(b - base);
 }
 
 // Reads every byte of every view the reader hands out and checks it lies inside the buffer.
@@ -195,7 +198,8 @@ int parse_prefix_checked(const uint8_t* src, size_t n, const std::string& label)
 std::vector<std::string> list_dir(const std::string& dir, const std::string& ext) {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().extension() == ext) out.push_back(e.path().filename().string());
+    if (e.is_regular_file() && e.path().extension() == ext)
+      out.push_back(e.path().filename().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -245,10 +249,12 @@ std::vector<std::string> describe(const GgufFile& f, bool with_counts) {
     out.push_back("n_kv " + std::to_string(f.metadata().size()));
     out.push_back("n_tensors " + std::to_string(f.tensors().size()));
   }
-  for (const KeyValue& kv : f.metadata()) out.push_back("kv " + std::string(kv.key) + " " + canon(kv.value));
+  for (const KeyValue& kv : f.metadata())
+    out.push_back("kv " + std::string(kv.key) + " " + canon(kv.value));
   for (const TensorInfo& t : f.tensors()) {
-    std::string line = "tensor " + std::string(t.name) + " " + std::to_string(static_cast<uint32_t>(t.type)) +
-                       " " + std::to_string(t.n_dims);
+    std::string line = "tensor " + std::string(t.name) + " " +
+                       std::to_string(static_cast<uint32_t>(t.type)) + " " +
+                       std::to_string(t.n_dims);
     for (uint64_t ne : t.ne) line += " " + std::to_string(ne);
     line += " " + std::to_string(t.offset) + " " + std::to_string(t.n_bytes) + " " +
             hex64(fnv1a64(f.tensor_data(t), t.n_bytes), 16);
@@ -293,7 +299,8 @@ TEST(GgufCorrupt, ValidFilesHoldWhatTheGeneratorWrote) {
     saw_v3 |= from_mem->version() == 3;
     saw_custom_alignment |= from_mem->alignment() != kDefaultAlignment;
     for (const KeyValue& kv : from_mem->metadata()) {
-      if (kv.value.type == ValueType::kArray && kv.value.elem_type == ValueType::kArray) saw_nested = true;
+      if (kv.value.type == ValueType::kArray && kv.value.elem_type == ValueType::kArray)
+        saw_nested = true;
     }
   }
   EXPECT_TRUE(saw_v2 && saw_v3 && saw_nested && saw_custom_alignment);
@@ -310,7 +317,8 @@ TEST(GgufCorrupt, TypedGettersOnTheEveryTypeFile) {
   EXPECT_EQ(*u, 4294967295u);
   EXPECT_EQ(f->get_uint("t.u32", 100).status().code(), StatusCode::kCorruptFile);
   EXPECT_EQ(f->get_uint("t.i8", 100).status().code(), StatusCode::kCorruptFile);  // negative
-  EXPECT_EQ(f->get_uint("t.u64", UINT64_MAX).status().code(), StatusCode::kCorruptFile);  // > INT64_MAX
+  EXPECT_EQ(f->get_uint("t.u64", UINT64_MAX).status().code(),
+            StatusCode::kCorruptFile);  // > INT64_MAX
   EXPECT_EQ(f->get_uint("no.such.key", 1).status().code(), StatusCode::kNotFound);
   auto fl = f->get_float("t.f32");
   ASSERT_TRUE(fl.is_ok());
@@ -422,14 +430,23 @@ TEST(GgufCorrupt, EverySingleByteMutationOfAHeader) {
       if (c.all_values) {
         for (int v = 0; v < 256; ++v) values.push_back(static_cast<uint8_t>(v));
       } else {
-        values = {0x00, 0x01, 0x02, 0x7f, 0x80, 0xfe, 0xff, static_cast<uint8_t>(orig + 1),
+        values = {0x00,
+                  0x01,
+                  0x02,
+                  0x7f,
+                  0x80,
+                  0xfe,
+                  0xff,
+                  static_cast<uint8_t>(orig + 1),
                   static_cast<uint8_t>(orig - 1)};
-        for (int bit = 0; bit < 8; ++bit) values.push_back(static_cast<uint8_t>(orig ^ (1u << bit)));
+        for (int bit = 0; bit < 8; ++bit)
+          values.push_back(static_cast<uint8_t>(orig ^ (1u << bit)));
       }
       for (uint8_t v : values) {
         if (v == orig) continue;
         bytes[pos] = v;
-        parsed += static_cast<size_t>(parse_prefix_checked(bytes.data(), bytes.size(), std::to_string(pos)));
+        parsed += static_cast<size_t>(
+            parse_prefix_checked(bytes.data(), bytes.size(), std::to_string(pos)));
         ++total;
       }
       bytes[pos] = orig;
@@ -460,10 +477,18 @@ TEST(GgufCorrupt, RandomDamageOfValidFiles) {
       for (int k = 0; k < n; ++k) {
         const size_t pos = next() % bytes.size();
         switch (next() % 4) {
-          case 0: bytes[pos] = static_cast<uint8_t>(next()); break;
-          case 1: bytes[pos] = 0xff; break;
-          case 2: bytes[pos] = 0; break;
-          default: bytes[pos] ^= static_cast<uint8_t>(1u << (next() % 8)); break;
+          case 0:
+            bytes[pos] = static_cast<uint8_t>(next());
+            break;
+          case 1:
+            bytes[pos] = 0xff;
+            break;
+          case 2:
+            bytes[pos] = 0;
+            break;
+          default:
+            bytes[pos] ^= static_cast<uint8_t>(1u << (next() % 8));
+            break;
         }
       }
       const size_t len = next() % 4 == 0 ? next() % (bytes.size() + 1) : bytes.size();

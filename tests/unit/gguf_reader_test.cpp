@@ -26,8 +26,12 @@ std::string shared_dir() {
   const char* env = std::getenv("SLIM_SHARED_DIR");
   return env != nullptr && *env != '\0' ? env : SLIM_SHARED_DIR;
 }
-std::string gguf_path() { return shared_dir() + "/models/stories260K/stories260K.gguf"; }
-std::string llama2c_path() { return shared_dir() + "/models/llama2c-stories260K/stories260K.bin"; }
+std::string gguf_path() {
+  return shared_dir() + "/models/stories260K/stories260K.gguf";
+}
+std::string llama2c_path() {
+  return shared_dir() + "/models/llama2c-stories260K/stories260K.bin";
+}
 
 std::vector<uint8_t> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,14 +39,15 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-#define REQUIRE_SHARED_MODELS()                                                                  \
-  do {                                                                                           \
-    if (!std::filesystem::exists(gguf_path()) || !std::filesystem::exists(llama2c_path())) {    \
-      GTEST_SKIP() << "shared models not found under " << shared_dir();                         \
-    }                                                                                            \
+#define REQUIRE_SHARED_MODELS()                                                              \
+  do {                                                                                       \
+    if (!std::filesystem::exists(gguf_path()) || !std::filesystem::exists(llama2c_path())) { \
+      GTEST_SKIP() << "shared models not found under " << shared_dir();                      \
+    }                                                                                        \
   } while (0)
 
-// The llama2.c header, read directly: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab, seq_len.
+// The llama2.c header, read directly: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab,
+// seq_len.
 struct Header {
   int32_t dim, hidden, layers, heads, kv_heads, vocab, seq_len;
 };
@@ -186,10 +191,12 @@ TEST(GgufReader, Stories260KMatchesIndependentParser) {
   got.push_back("data_offset " + std::to_string(f->data_offset()));
   got.push_back("n_kv " + std::to_string(f->metadata().size()));
   got.push_back("n_tensors " + std::to_string(f->tensors().size()));
-  for (const KeyValue& kv : f->metadata()) got.push_back("kv " + std::string(kv.key) + " " + canon(kv.value));
+  for (const KeyValue& kv : f->metadata())
+    got.push_back("kv " + std::string(kv.key) + " " + canon(kv.value));
   for (const TensorInfo& t : f->tensors()) {
-    std::string line = "tensor " + std::string(t.name) + " " + std::to_string(static_cast<uint32_t>(t.type)) +
-                       " " + std::to_string(t.n_dims);
+    std::string line = "tensor " + std::string(t.name) + " " +
+                       std::to_string(static_cast<uint32_t>(t.type)) + " " +
+                       std::to_string(t.n_dims);
     for (uint64_t ne : t.ne) line += " " + std::to_string(ne);
     line += " " + std::to_string(t.offset) + " " + std::to_string(t.n_bytes) + " " +
             hex64(fnv1a64(f->tensor_data(t), t.n_bytes), 16);
@@ -205,8 +212,9 @@ TEST(GgufReader, Stories260KTensorShapesFollowFromTheLlama2cHeader) {
   const uint64_t dim = static_cast<uint64_t>(h.dim), hidden = static_cast<uint64_t>(h.hidden);
   const uint64_t kv_dim = dim / static_cast<uint64_t>(h.heads) * static_cast<uint64_t>(h.kv_heads);
   const uint64_t vocab = static_cast<uint64_t>(h.vocab);
-  std::map<std::string, std::vector<uint64_t>> want = {
-      {"token_embd.weight", {dim, vocab}}, {"output_norm.weight", {dim}}, {"output.weight", {dim, vocab}}};
+  std::map<std::string, std::vector<uint64_t>> want = {{"token_embd.weight", {dim, vocab}},
+                                                       {"output_norm.weight", {dim}},
+                                                       {"output.weight", {dim, vocab}}};
   for (int l = 0; l < h.layers; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     want[p + "attn_norm.weight"] = {dim};
@@ -253,7 +261,8 @@ TEST(GgufReader, Stories260KTensorDataEqualsTheLlama2cCheckpoint) {
 
   const TensorInfo* emb = f->find_tensor("token_embd.weight");
   ASSERT_NE(emb, nullptr);
-  const size_t emb_bytes = static_cast<size_t>(h.vocab) * static_cast<size_t>(h.dim) * sizeof(float);
+  const size_t emb_bytes =
+      static_cast<size_t>(h.vocab) * static_cast<size_t>(h.dim) * sizeof(float);
   ASSERT_EQ(emb->n_bytes, emb_bytes);
   ASSERT_GE(bin.size(), 28 + emb_bytes);
   EXPECT_EQ(std::memcmp(f->tensor_data(*emb), bin.data() + 28, emb_bytes), 0);

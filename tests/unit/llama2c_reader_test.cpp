@@ -24,7 +24,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string corpus_dir() { return std::string(SLIM_TEST_DATA_DIR) + "/corrupt/llama2c"; }
+std::string corpus_dir() {
+  return std::string(SLIM_TEST_DATA_DIR) + "/corrupt/llama2c";
+}
 
 std::string shared_dir() {
   const char* env = std::getenv("SLIM_SHARED_DIR");
@@ -50,7 +52,8 @@ struct ExactBuffer {
 std::vector<std::string> list_dir(const std::string& dir, const std::string& ext) {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().extension() == ext) out.push_back(e.path().filename().string());
+    if (e.is_regular_file() && e.path().extension() == ext)
+      out.push_back(e.path().filename().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -90,8 +93,8 @@ TEST(Llama2cReader, RealStories260KCheckpoint) {
   // Names and order (run.c's order, GGUF's names).
   std::vector<std::string> want = {"token_embd.weight"};
   for (int l = 0; l < 5; ++l) {
-    for (const char* s : {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate",
-                          "ffn_down", "ffn_up"}) {
+    for (const char* s : {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
+                          "ffn_gate", "ffn_down", "ffn_up"}) {
       want.push_back("blk." + std::to_string(l) + "." + s + ".weight");
     }
   }
@@ -116,7 +119,8 @@ TEST(Llama2cReader, RealStories260KCheckpoint) {
   const Tensor& final_norm = ck->tensors[ck->tensors.size() - 2];
   EXPECT_EQ(final_norm.data, base + 512 * 64 + 5 * per_layer);
   // ... then freq_cis (seq_len * head_size floats) ends the file.
-  EXPECT_EQ(reinterpret_cast<const uint8_t*>(final_norm.data + 64 + 512 * 8), file->data() + file->size());
+  EXPECT_EQ(reinterpret_cast<const uint8_t*>(final_norm.data + 64 + 512 * 8),
+            file->data() + file->size());
   const Tensor& ffn_down = ck->tensors[8];
   EXPECT_EQ(ffn_down.name, "blk.0.ffn_down.weight");
   EXPECT_EQ(ffn_down.ne[0], 172u);
@@ -145,8 +149,8 @@ Expect read_expect(const std::string& path) {
     s >> kind;
     if (kind == "config") {
       int shared = 0;
-      s >> e.config.dim >> e.config.hidden_dim >> e.config.n_layers >> e.config.n_heads >> e.config.n_kv_heads >>
-          e.config.vocab_size >> e.config.seq_len >> shared;
+      s >> e.config.dim >> e.config.hidden_dim >> e.config.n_layers >> e.config.n_heads >>
+          e.config.n_kv_heads >> e.config.vocab_size >> e.config.seq_len >> shared;
       e.config.shared_classifier = shared != 0;
     } else if (kind == "tensor") {
       Expect::T t;
@@ -251,7 +255,8 @@ TEST(Llama2cReader, EveryTruncationAndExtensionFails) {
       ExactBuffer buf(bytes.data(), n);
       auto ck = parse(buf.data.get(), buf.size);
       ASSERT_FALSE(ck.is_ok()) << "prefix of " << n << " bytes parsed";
-      ASSERT_EQ(ck.status().code(), StatusCode::kCorruptFile) << n << ": " << ck.status().to_string();
+      ASSERT_EQ(ck.status().code(), StatusCode::kCorruptFile)
+          << n << ": " << ck.status().to_string();
     }
     for (size_t extra = 1; extra <= 64; ++extra) {
       bytes.push_back(0);

@@ -14,7 +14,8 @@ Args::Args(std::vector<std::string> argv, std::vector<std::string> flags_with_va
   };
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
-    if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) != 0))) {
+    if (a.size() > 1 && a[0] == '-' &&
+        !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) != 0))) {
       std::string flag = a, val;
       const size_t eq = a.find('=');
       const bool inline_value = a.rfind("--", 0) == 0 && eq != std::string::npos;

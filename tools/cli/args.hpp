@@ -11,7 +11,8 @@ namespace slim::cli {
 class Args {
  public:
   // flags_with_value: e.g. {"-m", "--model", "-p"}; switches: e.g. {"--json"}.
-  Args(std::vector<std::string> argv, std::vector<std::string> flags_with_value, std::vector<std::string> switches);
+  Args(std::vector<std::string> argv, std::vector<std::string> flags_with_value,
+       std::vector<std::string> switches);
 
   // False (with error()) on an unknown flag or a flag missing its value.
   bool ok() const { return error_.empty(); }

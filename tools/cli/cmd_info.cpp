@@ -18,25 +18,29 @@ std::string shape_string(const std::vector<uint64_t>& shape) {
 
 void print_text(const ModelInfo& i, const std::vector<TensorSummary>& tensors, bool list_tensors) {
   std::printf("format:        %s\n", i.format.c_str());
-  std::printf("architecture:  %s%s%s\n", i.architecture.c_str(), i.name.empty() ? "" : "  name: ", i.name.c_str());
-  std::printf("file size:     %.2f MiB (%llu bytes)\n", static_cast<double>(i.file_bytes) / (1024.0 * 1024.0),
+  std::printf("architecture:  %s%s%s\n", i.architecture.c_str(),
+              i.name.empty() ? "" : "  name: ", i.name.c_str());
+  std::printf("file size:     %.2f MiB (%llu bytes)\n",
+              static_cast<double>(i.file_bytes) / (1024.0 * 1024.0),
               static_cast<unsigned long long>(i.file_bytes));
   std::printf("parameters:    %llu (%.2f M)\n", static_cast<unsigned long long>(i.n_params),
               static_cast<double>(i.n_params) / 1e6);
   std::printf("weight type:   %s (dominant)\n", i.file_type.c_str());
-  std::printf("shape:         n_embd %d, n_ff %d, n_layer %d, n_head %d, n_head_kv %d, head_dim %d\n", i.n_embd,
-              i.n_ff, i.n_layer, i.n_head, i.n_head_kv, i.n_head > 0 ? i.n_embd / i.n_head : 0);
+  std::printf(
+      "shape:         n_embd %d, n_ff %d, n_layer %d, n_head %d, n_head_kv %d, head_dim %d\n",
+      i.n_embd, i.n_ff, i.n_layer, i.n_head, i.n_head_kv, i.n_head > 0 ? i.n_embd / i.n_head : 0);
   std::printf("context:       %d tokens (training)\n", i.n_ctx_train);
-  std::printf("rope:          %s, %d dims, base %g\n", i.rope_style.c_str(), i.rope_dims, static_cast<double>(i.rope_base));
+  std::printf("rope:          %s, %d dims, base %g\n", i.rope_style.c_str(), i.rope_dims,
+              static_cast<double>(i.rope_base));
   std::printf("rms eps:       %g\n", static_cast<double>(i.rms_eps));
   std::printf("output head:   %s\n", i.tied_output ? "tied to token embedding" : "separate");
-  std::printf("vocabulary:    %d tokens, tokenizer %s, bos %d, eos %d\n", i.n_vocab, i.tokenizer.c_str(), i.bos_id,
-              i.eos_id);
+  std::printf("vocabulary:    %d tokens, tokenizer %s, bos %d, eos %d\n", i.n_vocab,
+              i.tokenizer.c_str(), i.bos_id, i.eos_id);
   std::printf("tensors:       %zu\n", tensors.size());
   if (!list_tensors) return;
   for (const TensorSummary& t : tensors) {
-    std::printf("  %-32s %-6s %-16s %llu bytes\n", t.name.c_str(), t.type.c_str(), shape_string(t.shape).c_str(),
-                static_cast<unsigned long long>(t.bytes));
+    std::printf("  %-32s %-6s %-16s %llu bytes\n", t.name.c_str(), t.type.c_str(),
+                shape_string(t.shape).c_str(), static_cast<unsigned long long>(t.bytes));
   }
 }
 

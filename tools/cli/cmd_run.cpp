@@ -48,9 +48,30 @@ struct RunOptions {
 // Parses argv into options; returns an error message or "".
 std::string parse(const std::vector<std::string>& argv, RunOptions* o) {
   Args a(argv,
-         {"-m", "--model", "--tokenizer", "-p", "--prompt", "-f", "--file", "-n", "--n-predict", "-c", "--ctx-size",
-          "-t", "--threads", "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
-          "--frequency-penalty", "--presence-penalty", "-s", "--seed", "--stop"},
+         {"-m",
+          "--model",
+          "--tokenizer",
+          "-p",
+          "--prompt",
+          "-f",
+          "--file",
+          "-n",
+          "--n-predict",
+          "-c",
+          "--ctx-size",
+          "-t",
+          "--threads",
+          "--temp",
+          "--top-k",
+          "--top-p",
+          "--min-p",
+          "--repeat-penalty",
+          "--repeat-last-n",
+          "--frequency-penalty",
+          "--presence-penalty",
+          "-s",
+          "--seed",
+          "--stop"},
          {"--json", "--ignore-eos", "--no-bos", "--help", "-h"});
   if (!a.ok()) return a.error();
   if (a.has("--help") || a.has("-h")) return "help";
@@ -87,7 +108,8 @@ std::string parse(const std::vector<std::string>& argv, RunOptions* o) {
   o->json = a.has("--json");
   if (!a.ok()) return a.error();
   if (o->model.empty()) {
-    return "no model given: pass -m MODEL.gguf (the tiny test model is ../shared/models/stories260K/stories260K.gguf)";
+    return "no model given: pass -m MODEL.gguf (the tiny test model is "
+           "../shared/models/stories260K/stories260K.gguf)";
   }
   if (o->gen.max_tokens < -1) return "-n must be >= -1";
   return "";
@@ -138,10 +160,12 @@ int cmd_run(const std::vector<std::string>& argv) {
   if (!session) return fail("run", session.status().message());
   auto prompt = (*model)->tokenize(o.prompt, !o.no_bos && (*model)->add_bos_default());
   if (!prompt) return fail("run", prompt.status().message());
-  if (prompt->empty()) return fail("run", "the prompt is empty and the model has no BOS token to start from");
+  if (prompt->empty())
+    return fail("run", "the prompt is empty and the model has no BOS token to start from");
   if (static_cast<int32_t>(prompt->size()) >= (*session)->n_ctx()) {
-    return fail("run", "the prompt has " + std::to_string(prompt->size()) + " tokens but the context holds " +
-                           std::to_string((*session)->n_ctx()) + " (raise --ctx-size or shorten the prompt)");
+    return fail("run", "the prompt has " + std::to_string(prompt->size()) +
+                           " tokens but the context holds " + std::to_string((*session)->n_ctx()) +
+                           " (raise --ctx-size or shorten the prompt)");
   }
   if (!o.json) {
     std::fputs(o.prompt.c_str(), stdout);
@@ -165,9 +189,9 @@ int cmd_run(const std::vector<std::string>& argv) {
   std::fprintf(stderr,
                "\nslim: seed %llu, %d threads | load %.1f ms | prompt %d tokens, %.1f tokens/s | "
                "generation %d tokens, %.1f tokens/s | stop: %s\n",
-               static_cast<unsigned long long>(o.gen.seed), (*session)->n_threads(), load_ms, t.prompt_tokens,
-               t.prompt_tokens_per_s(), t.generated_tokens, t.generation_tokens_per_s(),
-               stop_reason_name(result->stop_reason));
+               static_cast<unsigned long long>(o.gen.seed), (*session)->n_threads(), load_ms,
+               t.prompt_tokens, t.prompt_tokens_per_s(), t.generated_tokens,
+               t.generation_tokens_per_s(), stop_reason_name(result->stop_reason));
   return 0;
 }
 

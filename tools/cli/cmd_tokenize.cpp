@@ -13,7 +13,8 @@ int cmd_tokenize(const std::vector<std::string>& argv) {
   Args a(argv, {"-m", "--model", "-p", "--prompt", "-f", "--file", "--tokenizer"},
          {"--ids", "--no-bos", "--parse-special", "--help", "-h"});
   if (a.has("--help") || a.has("-h")) {
-    std::puts("usage: slim tokenize -m MODEL (-p TEXT | -f FILE) [--ids] [--no-bos] [--parse-special]");
+    std::puts(
+        "usage: slim tokenize -m MODEL (-p TEXT | -f FILE) [--ids] [--no-bos] [--parse-special]");
     return 0;
   }
   if (!a.ok()) return fail("tokenize", a.error());
@@ -34,7 +35,8 @@ int cmd_tokenize(const std::vector<std::string>& argv) {
   mp.tokenizer_path = a.get({"--tokenizer"});
   auto model = Model::load(path, mp);
   if (!model) return fail("tokenize", model.status().message());
-  auto ids = (*model)->tokenize(text, !a.has("--no-bos") && (*model)->add_bos_default(), a.has("--parse-special"));
+  auto ids = (*model)->tokenize(text, !a.has("--no-bos") && (*model)->add_bos_default(),
+                                a.has("--parse-special"));
   if (!ids) return fail("tokenize", ids.status().message());
   if (a.has("--ids")) {
     for (size_t i = 0; i < ids->size(); ++i) std::printf(i ? " %d" : "%d", (*ids)[i]);

@@ -12,10 +12,13 @@ const char kUsage[] =
     "usage: slim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run       generate text:        slim run -m MODEL [-p PROMPT] [-n N] [--temp T] [--seed S] ...\n"
+    "  run       generate text:        slim run -m MODEL [-p PROMPT] [-n N] [--temp T] [--seed S] "
+    "...\n"
     "  info      describe a model:     slim info -m MODEL [--tensors] [--json]\n"
-    "  tokenize  text to token ids:    slim tokenize -m MODEL (-p TEXT | -f FILE) [--ids] [--no-bos]\n"
-    "  quantize  convert weight types: slim quantize IN.gguf OUT.gguf TYPE   (F32 F16 BF16 Q8_0 Q4_0)\n"
+    "  tokenize  text to token ids:    slim tokenize -m MODEL (-p TEXT | -f FILE) [--ids] "
+    "[--no-bos]\n"
+    "  quantize  convert weight types: slim quantize IN.gguf OUT.gguf TYPE   (F32 F16 BF16 Q8_0 "
+    "Q4_0)\n"
     "\n"
     "run 'slim <command> --help' for the options of a command.\n";
 
