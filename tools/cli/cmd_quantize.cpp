@@ -4,6 +4,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "convert_types.hpp"
+#include "progress.hpp"
 
 namespace slim::cli {
 
@@ -19,14 +20,7 @@ int cmd_quantize(const std::vector<std::string>& argv) {
   auto type = toolkit::parse_convert_type(p[2]);
   if (!type) return fail("quantize", type.status().message());
   std::vector<std::string> notes;
-  int last_pct = -1;
-  auto progress = [&](size_t done, size_t total) {
-    const int pct = total ? static_cast<int>(done * 100 / total) : 100;
-    if (pct == last_pct) return;
-    last_pct = pct;
-    std::fprintf(stderr, "\rquantizing: %3d%% (%zu/%zu tensors)", pct, done, total);
-    if (done == total) std::fputc('\n', stderr);
-  };
+  Progress progress("quantizing (tensors)");
   Status st = toolkit::convert_gguf_types(p[0], p[1], *type, progress, &notes);
   if (!st) return fail("quantize", st.message());
   for (const std::string& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());

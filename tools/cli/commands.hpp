@@ -10,6 +10,8 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_tokenize(const std::vector<std::string>& args);
 int cmd_quantize(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
+int cmd_synth(const std::vector<std::string>& args);
 
 // Prints "slim <cmd>: <message>" to stderr and returns 1.
 int fail(const std::string& cmd, const std::string& message);

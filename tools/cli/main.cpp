@@ -17,8 +17,10 @@ const char kUsage[] =
     "  info      describe a model:     slim info -m MODEL [--tensors] [--json]\n"
     "  tokenize  text to token ids:    slim tokenize -m MODEL (-p TEXT | -f FILE) [--ids] "
     "[--no-bos]\n"
-    "  quantize  convert weight types: slim quantize IN.gguf OUT.gguf TYPE   (F32 F16 BF16 Q8_0 "
+    "  quantize  convert weight types: slim quantize IN.gguf OUT.gguf TYPE  (F32 F16 BF16 Q8_0 "
     "Q4_0)\n"
+    "  bench     measure speed:        slim bench -m MODEL [-p 128] [-n 64] [-t 1,2] [--json]\n"
+    "  synth     random-weight model:  slim synth --shape smollm2-135m [--type Q8_0] -o FILE.gguf\n"
     "\n"
     "run 'slim <command> --help' for the options of a command.\n";
 
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
   if (cmd == "info") return slim::cli::cmd_info(args);
   if (cmd == "tokenize") return slim::cli::cmd_tokenize(args);
   if (cmd == "quantize") return slim::cli::cmd_quantize(args);
+  if (cmd == "bench") return slim::cli::cmd_bench(args);
+  if (cmd == "synth") return slim::cli::cmd_synth(args);
   std::fprintf(stderr, "slim: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -1,0 +1,146 @@
+#include "bench.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "slim/session.hpp"
+
+namespace slim::toolkit {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double peak_rss_mb() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+int32_t argmax(const float* v, int32_t n) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < n; ++i) best = v[i] > v[best] ? i : best;
+  return best;
+}
+
+// Deterministic pseudo-random prompt ids avoiding the first few (special) tokens.
+std::vector<int32_t> make_prompt(int32_t n, int32_t n_vocab, int32_t bos) {
+  std::vector<int32_t> ids;
+  uint64_t s = 12345;
+  if (bos >= 0) ids.push_back(bos);
+  while (static_cast<int32_t>(ids.size()) < n) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    const int32_t lo = std::min<int32_t>(n_vocab - 1, 259);
+    ids.push_back(lo + static_cast<int32_t>((s >> 33) % static_cast<uint64_t>(n_vocab - lo)));
+  }
+  return ids;
+}
+
+}  // namespace
+
+uint64_t weight_bytes_per_token(const Model& model) {
+  uint64_t total = 0;
+  bool has_output = false;
+  uint64_t embd_bytes = 0;
+  for (const TensorSummary& t : model.tensors()) {
+    if (t.name == "token_embd.weight") {
+      embd_bytes = t.bytes;
+      continue;
+    }
+    if (t.name == "output.weight") has_output = true;
+    total += t.bytes;
+  }
+  return has_output ? total : total + embd_bytes;
+}
+
+double measure_read_bandwidth(int threads, size_t buffer_bytes) {
+  const size_t n = buffer_bytes / sizeof(uint64_t);
+  std::vector<uint64_t> buf(n);
+  for (size_t i = 0; i < n; ++i) buf[i] = i;
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    std::vector<uint64_t> sums(static_cast<size_t>(threads));
+    const auto t0 = Clock::now();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        const size_t begin = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+        const size_t end = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+        uint64_t a = 0, b = 0, c = 0, d = 0;
+        size_t i = begin;
+        for (; i + 4 <= end; i += 4) {
+          a += buf[i];
+          b += buf[i + 1];
+          c += buf[i + 2];
+          d += buf[i + 3];
+        }
+        for (; i < end; ++i) a += buf[i];
+        sums[static_cast<size_t>(t)] = a + b + c + d;
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    const double s = seconds_since(t0);
+    volatile uint64_t sink = 0;
+    for (uint64_t v : sums) sink = sink + v;
+    best = std::max(best, static_cast<double>(buffer_bytes) / s / 1e9);
+  }
+  return best;
+}
+
+Result<std::vector<BenchResult>> run_bench(const std::shared_ptr<const Model>& model,
+                                           const BenchOptions& o) {
+  if (o.n_prompt < 1 || o.n_decode < 1)
+    return invalid_argument("bench: -p and -n must be at least 1");
+  if (o.threads.empty()) return invalid_argument("bench: no thread counts");
+  const ModelInfo& info = model->info();
+  const std::vector<int32_t> prompt = make_prompt(o.n_prompt, info.n_vocab, info.bos_id);
+  std::vector<BenchResult> results;
+  for (int threads : o.threads) {
+    if (threads < 1 || threads > 256)
+      return invalid_argument("bench: thread counts must be in 1..256");
+    SessionParams sp;
+    sp.n_threads = threads;
+    sp.n_ctx = o.n_prompt + o.n_decode + 1;
+    sp.n_batch = std::min(o.n_prompt, 512);
+    SLIM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::create(model, sp));
+    BenchResult r;
+    r.threads = threads;
+    for (int rep = 0; rep < std::max(1, o.repetitions); ++rep) {
+      session->reset();
+      auto t0 = Clock::now();
+      SLIM_TRY(session->eval(prompt));
+      const double prompt_s = seconds_since(t0);
+      int32_t next = argmax(session->logits(), session->n_vocab());
+      const double ttft_ms = seconds_since(t0) * 1000.0;
+      t0 = Clock::now();
+      for (int32_t i = 0; i < o.n_decode; ++i) {
+        SLIM_TRY(session->eval({next}));
+        next = argmax(session->logits(), session->n_vocab());
+      }
+      const double decode_s = seconds_since(t0);
+      r.prompt_tokens_per_s = std::max(r.prompt_tokens_per_s, o.n_prompt / prompt_s);
+      r.decode_tokens_per_s = std::max(r.decode_tokens_per_s, o.n_decode / decode_s);
+      r.ttft_ms = rep == 0 ? ttft_ms : std::min(r.ttft_ms, ttft_ms);
+    }
+    r.peak_rss_mb = peak_rss_mb();
+    results.push_back(r);
+  }
+  // Bandwidth last, so its buffer does not count in the model's peak RSS.
+  const double bytes = static_cast<double>(weight_bytes_per_token(*model));
+  for (BenchResult& r : results) {
+    r.bandwidth_gb_s = measure_read_bandwidth(r.threads);
+    r.roof_tokens_per_s = r.bandwidth_gb_s * 1e9 / bytes;
+    r.percent_of_roof = 100.0 * r.decode_tokens_per_s / r.roof_tokens_per_s;
+  }
+  return results;
+}
+
+}  // namespace slim::toolkit
