@@ -18,20 +18,19 @@ Status bad(const std::string& m) {
 }
 
 Status validate(const Config& c) {
-  auto in_range = [](int32_t v, int32_t hi) { return v > 0 && v <= hi; };
-  if (!in_range(c.dim, kMaxDim)) return bad("dim " + std::to_string(c.dim) + " out of range");
-  if (!in_range(c.hidden_dim, kMaxDim * 8))
-    return bad("hidden_dim " + std::to_string(c.hidden_dim) + " out of range");
-  if (!in_range(c.n_layers, kMaxLayers))
-    return bad("n_layers " + std::to_string(c.n_layers) + " out of range");
-  if (!in_range(c.n_heads, c.dim))
-    return bad("n_heads " + std::to_string(c.n_heads) + " out of range");
-  if (!in_range(c.n_kv_heads, c.n_heads))
-    return bad("n_kv_heads " + std::to_string(c.n_kv_heads) + " out of range");
-  if (!in_range(c.vocab_size, kMaxVocab))
-    return bad("vocab_size " + std::to_string(c.vocab_size) + " out of range");
-  if (!in_range(c.seq_len, kMaxSeq))
-    return bad("seq_len " + std::to_string(c.seq_len) + " out of range");
+  // "n_heads 16 out of range (must be 1..dim 8)": name the limit that was broken.
+  auto check = [](const char* name, int32_t v, int32_t hi, const std::string& hi_name) {
+    if (v > 0 && v <= hi) return Status::ok();
+    return bad(std::string(name) + " " + std::to_string(v) + " out of range (must be 1.." +
+               hi_name + std::to_string(hi) + ")");
+  };
+  SLIM_TRY(check("dim", c.dim, kMaxDim, ""));
+  SLIM_TRY(check("hidden_dim", c.hidden_dim, kMaxDim * 8, ""));
+  SLIM_TRY(check("n_layers", c.n_layers, kMaxLayers, ""));
+  SLIM_TRY(check("n_heads", c.n_heads, c.dim, "dim "));
+  SLIM_TRY(check("n_kv_heads", c.n_kv_heads, c.n_heads, "n_heads "));
+  SLIM_TRY(check("vocab_size", c.vocab_size, kMaxVocab, ""));
+  SLIM_TRY(check("seq_len", c.seq_len, kMaxSeq, ""));
   const std::string d = std::to_string(c.dim), h = std::to_string(c.n_heads);
   if (c.dim % c.n_heads != 0) return bad("dim " + d + " is not a multiple of n_heads " + h);
   if (c.n_heads % c.n_kv_heads != 0) {
@@ -107,7 +106,8 @@ Result<Checkpoint> parse(const uint8_t* data, size_t size) {
   if (pos != n_floats || (size - kHeaderBytes) % sizeof(float) != 0) {
     return bad("file has " + std::to_string(size) + " bytes but its header (dim " +
                std::to_string(c.dim) + ", layers " + std::to_string(c.n_layers) + ", vocab " +
-               std::to_string(c.vocab_size) + ") implies " + std::to_string(need_bytes));
+               std::to_string(c.vocab_size) + (c.shared_classifier ? "" : ", separate classifier") +
+               ") implies " + std::to_string(need_bytes));
   }
 
   add("token_embd.weight", dim, vocab, off_emb);

@@ -560,7 +560,8 @@ def corrupt_files():
         "'x.arr': array of 4 u32 elements cannot fit in the 9 bytes left")
     add("trunc_in_string_array", full[:m["kv4"] + 8 + 6 + 4 + 12 + 18 * 2 + 8 + 4],
         "'x.sarr'[2] length 10 exceeds the 4 bytes left")
-    add("trunc_in_tensor_name_length", full[:m["ti0"] + 5], "truncated reading length of tensor #0 name")
+    add("trunc_in_tensor_name_length", full[:m["ti1"] + 5], "truncated reading length of tensor #1 name")
+    add("trunc_in_first_tensor_info", full[:m["ti0"] + 5], "tensor count 2 cannot fit in the 5 bytes after the metadata")
     add("trunc_in_tensor_name", full[:m["ti1"] + 8 + 2], "tensor #1 name length 6 exceeds the 2 bytes left")
     add("trunc_in_tensor_n_dims", full[:m["ti1"] + 14 + 3], "truncated reading dimensions of tensor #1 'weight'")
     add("trunc_in_tensor_dims", full[:m["ti1"] + 14 + 4 + 12], "truncated reading shape of tensor #1 'weight'")

@@ -97,21 +97,20 @@ def corrupt_cases():
 
     add("empty", b"", "file has 0 bytes, smaller than the 28-byte header")
     add("trunc_in_header", struct.pack("<7i", *TINY)[:27], "file has 27 bytes, smaller than the 28-byte header")
-    for field, kw, label in [("dim", "dim", "dim"), ("hidden", "hidden", "hidden_dim"),
-                             ("layers", "layers", "n_layers"), ("heads", "heads", "n_heads"),
-                             ("kv_heads", "kv_heads", "n_kv_heads"), ("seq", "seq", "seq_len")]:
+    # Each field against its limit: run.c's fields are int32; the limits are SlimLLM's.
+    for field, label, limit in [("dim", "dim", "65536"), ("hidden", "hidden_dim", "524288"),
+                                ("layers", "n_layers", "1024"), ("heads", "n_heads", "dim 8"),
+                                ("kv_heads", "n_kv_heads", "n_heads 2"), ("seq", "seq_len", "4194304")]:
         for v, tag in [(0, "zero"), (-1, "negative"), (-(2 ** 31), "int32_min"), (2 ** 31 - 1, "int32_max")]:
-            sub = "%s %d out of range" % (label, v)
-            if field == "dim" and v == 2 ** 31 - 1:
-                pass
-            bad_header("%s_%s" % (field, tag), sub, **{kw: v})
+            sub = "%s %d out of range (must be 1..%s)" % (label, v, limit)
+            bad_header("%s_%s" % (field, tag), sub, **{field: v})
     bad_header("vocab_zero", "vocab_size 0 out of range", vocab=0)
     bad_header("vocab_int32_min", "vocab_size out of range", vocab=-(2 ** 31))
-    bad_header("vocab_int32_max", "vocab_size 2147483647 out of range", vocab=2 ** 31 - 1)
+    bad_header("vocab_int32_max", "vocab_size 2147483647 out of range (must be 1..4194304)", vocab=2 ** 31 - 1)
     bad_header("vocab_negative_int32_max", "vocab_size 2147483647 out of range", vocab=-(2 ** 31 - 1))
-    bad_header("dim_just_over_limit", "dim 65537 out of range", dim=65537, heads=1, kv_heads=1)
-    bad_header("heads_greater_than_dim", "n_heads 16 out of range", heads=16, kv_heads=1)
-    bad_header("kv_heads_greater_than_heads", "n_kv_heads 4 out of range", kv_heads=4)
+    bad_header("dim_just_over_limit", "dim 65537 out of range (must be 1..65536)", dim=65537, heads=1, kv_heads=1)
+    bad_header("heads_greater_than_dim", "n_heads 16 out of range (must be 1..dim 8)", heads=16, kv_heads=1)
+    bad_header("kv_heads_greater_than_heads", "n_kv_heads 4 out of range (must be 1..n_heads 2)", kv_heads=4)
     bad_header("heads_not_dividing_dim", "dim 8 is not a multiple of n_heads 3", heads=3, kv_heads=1)
     bad_header("kv_heads_not_dividing_heads", "n_heads 6 is not a multiple of n_kv_heads 4", dim=12, heads=6,
                kv_heads=4)
@@ -138,7 +137,8 @@ def corrupt_cases():
     # Negative vocab promises a separate classifier that is not there.
     neg = hdr(vocab=-16)
     add("separate_classifier_missing", checkpoint(neg, n_floats=n_tiny),
-        "file has %d bytes but its header" % len(full))
+        "file has %d bytes but its header (dim 8, layers 2, vocab 16, separate classifier) implies %d"
+        % (len(full), 28 + 4 * layout(*neg)[1]))
     # Positive vocab but the file carries a classifier: too long.
     add("shared_classifier_extra_table", checkpoint(TINY, n_floats=layout(*neg)[1]), "implies %d" % len(full))
     return cases
