@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "tokenizer/special_tokens.hpp"
 #include "tokenizer/utf8.hpp"
 
 namespace slim::tok {
@@ -10,70 +11,6 @@ namespace slim::tok {
 namespace {
 
 constexpr std::string_view kSpaceMarker = "\xe2\x96\x81";  // U+2581 "▁"
-
-// C isspace() in the "C" locale, as llama.cpp uses for lstrip/rstrip.
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-// A piece of the input: a special token (token >= 0) or text [off, off + len).
-struct Fragment {
-  int32_t token = -1;
-  size_t off = 0;
-  size_t len = 0;
-};
-
-// llama.cpp's tokenizer_st_partition: for each special token, longest first, split every
-// remaining text fragment at each (leftmost, non-overlapping) occurrence. Control and unknown
-// tokens only take part with parse_special; user-defined tokens always do (as in llama.cpp
-// and Hugging Face tokenizers, which pre-split added tokens before the model).
-std::vector<Fragment> partition(std::string_view text, const Vocab& v, bool parse_special) {
-  std::vector<Fragment> frags;
-  if (text.empty()) return frags;
-  frags.push_back({-1, 0, text.size()});
-  std::vector<Fragment> next;
-  for (const int32_t id : v.specials) {
-    const TokenInfo& t = v.tokens[static_cast<size_t>(id)];
-    if (!parse_special && (t.type == TokenType::kControl || t.type == TokenType::kUnknown))
-      continue;
-    const std::string_view s = t.text;
-    bool changed = false;
-    next.clear();
-    for (const Fragment& f : frags) {
-      if (f.token >= 0) {
-        next.push_back(f);
-        continue;
-      }
-      size_t off = f.off, len = f.len;
-      while (true) {
-        const size_t hit = text.substr(off, len).find(s);
-        if (hit == std::string_view::npos) {
-          if (len > 0) next.push_back({-1, off, len});
-          break;
-        }
-        changed = true;
-        size_t left_len = hit;
-        if (t.lstrip) {
-          while (left_len > 0 && is_space(text[off + left_len - 1])) --left_len;
-        }
-        if (left_len > 0) next.push_back({-1, off, left_len});
-        next.push_back({id, 0, 0});
-        size_t roff = off + hit + s.size();
-        size_t rlen = off + len - roff;
-        if (t.rstrip) {
-          while (rlen > 0 && is_space(text[roff])) {
-            ++roff;
-            --rlen;
-          }
-        }
-        off = roff;
-        len = rlen;
-      }
-    }
-    if (changed) frags.swap(next);
-  }
-  return frags;
-}
 
 struct Symbol {
   int32_t prev;
@@ -268,7 +205,7 @@ Result<std::vector<int32_t>> SpmTokenizer::encode(std::string_view text, bool ad
   // As llama.cpp: the space prefix goes in front of the first text and of every text that
   // follows a special token.
   bool prev_special = true;
-  for (const Fragment& f : partition(text, v_, parse_special)) {
+  for (const Fragment& f : partition_special(text, v_, parse_special)) {
     if (f.token >= 0) {
       out.push_back(f.token);
       prev_special = true;

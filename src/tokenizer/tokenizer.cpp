@@ -1,9 +1,11 @@
 #include "tokenizer/tokenizer.hpp"
 
 #include "format/gguf.hpp"
+#include "tokenizer/bpe.hpp"
 #include "tokenizer/spm.hpp"
 #include "tokenizer/utf8.hpp"
 #include "tokenizer/vocab.hpp"
+#include "tokenizer/wordpiece.hpp"
 
 namespace slim {
 
@@ -15,10 +17,16 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFi
     return corrupt(std::string("tokenizer: tokenizer.ggml.model is ") +
                    gguf::value_type_name(model->type) + ", expected string");
   }
+  if (model->str == "gpt2") return tok::load_bpe_tokenizer_gguf(file);  // byte-level BPE
+  if (model->str == "bert") {                                           // WordPiece
+    SLIM_ASSIGN_OR_RETURN(auto wp, tok::load_wordpiece_tokenizer_gguf(file));
+    return std::shared_ptr<const Tokenizer>(std::move(wp));
+  }
   if (model->str != "llama") {
     std::string name(model->str.substr(0, 64));
     return unsupported("tokenizer: tokenizer.ggml.model '" + name +
-                       "' is not supported (only 'llama', SentencePiece, so far)");
+                       "' is not supported (only 'llama', SentencePiece, 'gpt2', " +
+                       "byte-level BPE, and 'bert', WordPiece, so far)");
   }
   SLIM_ASSIGN_OR_RETURN(tok::Vocab vocab, tok::load_spm_vocab_gguf(file));
   return std::shared_ptr<const Tokenizer>(std::make_shared<tok::SpmTokenizer>(std::move(vocab)));

@@ -32,7 +32,8 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
-  // From GGUF metadata (tokenizer.ggml.*). Only tokenizer.ggml.model = "llama" so far;
+  // From GGUF metadata (tokenizer.ggml.*): model "llama" (SentencePiece), "gpt2" (byte-level BPE),
+  // "bert" (WordPiece);
   // other models give an `unsupported` error naming the model.
   static Result<std::shared_ptr<const Tokenizer>> from_gguf(const gguf::GgufFile& file);
   // From a llama2.c tokenizer.bin buffer holding `vocab_size` entries.

@@ -30,8 +30,23 @@ std::string replace_all(std::string_view s, std::string_view from, std::string_v
   return out;
 }
 
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Texts llama.cpp treats as end-of-generation whatever their metadata says
+// (llama-vocab.cpp, "maintain a list of tokens that cause end-of-generation").
+constexpr std::string_view kEogTexts[] = {
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",   "<|endoftext|>",
+    "<|eom_id|>", "<EOT>",      "_<EOT>",  "<|end_of_text|>", "<end_of_utterance>",
+};
+
+}  // namespace
+
 // Printable, bounded rendering of a token text for error messages.
-std::string quote(std::string_view s) {
+std::string quote_text(std::string_view s) {
   std::string out = "'";
   for (size_t i = 0; i < s.size() && i < 48; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -48,22 +63,9 @@ std::string quote(std::string_view s) {
   return out + "'";
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Texts llama.cpp treats as end-of-generation whatever their metadata says
-// (llama-vocab.cpp, "maintain a list of tokens that cause end-of-generation").
-constexpr std::string_view kEogTexts[] = {
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",   "<|endoftext|>",
-    "<|eom_id|>", "<EOT>",      "_<EOT>",  "<|end_of_text|>", "<end_of_utterance>",
-};
-
 // ---- GGUF helpers ------------------------------------------------------------------------
 
-Status bad_type(std::string_view key, const gguf::Value& v, const char* expected) {
+Status gguf_bad_type(std::string_view key, const gguf::Value& v, const char* expected) {
   std::string got = gguf::value_type_name(v.type);
   if (v.type == gguf::ValueType::kArray)
     got += std::string(" of ") + gguf::value_type_name(v.elem_type);
@@ -71,21 +73,22 @@ Status bad_type(std::string_view key, const gguf::Value& v, const char* expected
 }
 
 // Optional bool key: absent -> *out unchanged.
-Status read_bool(const gguf::GgufFile& f, std::string_view key, bool* out) {
+Status gguf_read_bool(const gguf::GgufFile& f, std::string_view key, bool* out) {
   const gguf::Value* v = f.find(key);
   if (v == nullptr) return Status::ok();
-  if (v->type != gguf::ValueType::kBool) return bad_type(key, *v, "bool");
+  if (v->type != gguf::ValueType::kBool) return gguf_bad_type(key, *v, "bool");
   *out = v->num.u != 0;
   return Status::ok();
 }
 
 // Optional token id key. Absent -> *out unchanged (the default); -1 / 0xFFFFFFFF (what
 // converters write for "none") -> -1; any other value must be a valid id.
-Status read_id(const gguf::GgufFile& f, std::string_view key, int32_t n_tokens, int32_t* out) {
+Status gguf_read_token_id(const gguf::GgufFile& f, std::string_view key, int32_t n_tokens,
+                          int32_t* out) {
   const gguf::Value* v = f.find(key);
   if (v == nullptr) return Status::ok();
   if (!v->is_integer() || v->type == gguf::ValueType::kBool)
-    return bad_type(key, *v, "an integer token id");
+    return gguf_bad_type(key, *v, "an integer token id");
   int64_t x = 0;
   const bool fits =  // false only for a u64 above INT64_MAX
       v->as_int(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &x);
@@ -102,7 +105,45 @@ Status read_id(const gguf::GgufFile& f, std::string_view key, int32_t n_tokens, 
   return Status::ok();
 }
 
-}  // namespace
+Result<const gguf::Value*> gguf_token_list(const gguf::GgufFile& f) {
+  const gguf::Value* toks = f.find("tokenizer.ggml.tokens");
+  if (toks == nullptr) return not_found("tokenizer: GGUF has no tokenizer.ggml.tokens");
+  if (toks->type != gguf::ValueType::kArray || toks->elem_type != gguf::ValueType::kString) {
+    return gguf_bad_type("tokenizer.ggml.tokens", *toks, "array of string");
+  }
+  const size_t n = toks->items.size();
+  if (n == 0) return corrupt("tokenizer: tokenizer.ggml.tokens is empty");
+  if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return corrupt("tokenizer: tokenizer.ggml.tokens has " + std::to_string(n) +
+                   " entries, too many");
+  }
+  return toks;
+}
+
+Status gguf_read_token_types(const gguf::GgufFile& f, size_t n_tokens,
+                             std::vector<TokenType>* out) {
+  out->clear();
+  const gguf::Value* t = f.find("tokenizer.ggml.token_type");
+  if (t == nullptr) return Status::ok();
+  if (t->type != gguf::ValueType::kArray || t->elem_type != gguf::ValueType::kI32) {
+    return gguf_bad_type("tokenizer.ggml.token_type", *t, "array of i32");
+  }
+  if (t->items.size() != n_tokens) {
+    return corrupt("tokenizer: tokenizer.ggml.token_type has " + std::to_string(t->items.size()) +
+                   " entries but tokenizer.ggml.tokens has " + std::to_string(n_tokens));
+  }
+  out->resize(n_tokens);
+  for (size_t i = 0; i < n_tokens; ++i) {
+    const int64_t x = t->items[i].num.i;
+    if (x < 0 || x > static_cast<int64_t>(TokenType::kByte)) {
+      out->clear();
+      return corrupt("tokenizer: tokenizer.ggml.token_type[" + std::to_string(i) +
+                     "] = " + std::to_string(x) + " is not a token type (0..6)");
+    }
+    (*out)[i] = static_cast<TokenType>(x);
+  }
+  return Status::ok();
+}
 
 void TextIndex::build(const std::vector<TokenInfo>& tokens) {
   size_t cap = 16;
@@ -166,7 +207,7 @@ bool parse_byte_token(std::string_view text, uint8_t* byte) {
   return true;
 }
 
-Status Vocab::finalize(const std::string& where) {
+Status Vocab::finalize_common(const std::string& where) {
   const size_t n = tokens.size();
   if (n == 0) return corrupt(where + ": the vocabulary is empty");
   if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
@@ -180,52 +221,12 @@ Status Vocab::finalize(const std::string& where) {
     if (t.empty()) continue;
     const int32_t earlier = text_index.insert(tokens, static_cast<int32_t>(i));
     if (earlier >= 0) {
-      return corrupt(where + ": duplicate token text " + quote(t) + " at ids " +
+      return corrupt(where + ": duplicate token text " + quote_text(t) + " at ids " +
                      std::to_string(earlier) + " and " + std::to_string(i));
     }
   }
 
-  // Pieces (llama.cpp's token_to_piece with special=false for SPM vocabs).
-  pieces.assign(n, std::string());
-  for (size_t i = 0; i < n; ++i) {
-    const TokenInfo& t = tokens[i];
-    switch (t.type) {
-      case TokenType::kNormal:
-        pieces[i] = replace_all(t.text, kSpaceMarker, " ");
-        break;
-      case TokenType::kUserDefined:
-        pieces[i] = t.text;
-        break;
-      case TokenType::kByte: {
-        uint8_t b = 0;
-        if (!parse_byte_token(t.text, &b)) {
-          return corrupt(where + ": token " + std::to_string(i) + " " + quote(t.text) +
-                         " has type byte but is not spelled <0xNN>");
-        }
-        pieces[i] = std::string(1, static_cast<char>(b));
-        break;
-      }
-      case TokenType::kControl:
-      case TokenType::kUnknown:
-      case TokenType::kUnused:
-      case TokenType::kUndefined:
-        break;
-    }
-  }
-
-  // Byte fallback ids (llama.cpp byte_to_token: "<0xNN>", else the raw byte as a token).
-  static const char* hex = "0123456789ABCDEF";
-  for (int b = 0; b < 256; ++b) {
-    const char spelled[6] = {'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'};
-    int32_t id = find(std::string_view(spelled, 6));
-    if (id < 0) {
-      const char raw = static_cast<char>(b);
-      id = find(std::string_view(&raw, 1));
-    }
-    byte_to_id[static_cast<size_t>(b)] = id >= 0 ? id : unk;
-  }
-
-  // Per-model token attributes (llama.cpp sets these by general.name; only Phi-3 applies to SPM).
+  // Per-model token attributes (llama.cpp sets these by general.name; only Phi-3 is implemented).
   const std::string name = lower(general_name);
   if (name.find("phi-3") != std::string::npos || name.find("phi3") != std::string::npos) {
     for (TokenInfo& t : tokens) {
@@ -240,22 +241,6 @@ Status Vocab::finalize(const std::string& where) {
     };
     set_rstrip("</s>", true);
     for (std::string_view text : {"<unk>", "<s>", "<|endoftext|>"}) set_rstrip(text, false);
-  }
-
-  // Adjacent character pairs inside token texts, split exactly as the encoder splits text.
-  char_pairs.reset(1024);  // grows as needed
-  for (const TokenInfo& t : tokens) {
-    const auto* p = reinterpret_cast<const uint8_t*>(t.text.data());
-    const size_t len = t.text.size();
-    uint32_t prev = 0;
-    for (size_t off = 0; off < len;) {
-      const utf8::SeqInfo info = utf8::inspect(p + off, len - off);
-      const size_t n_bytes = info.valid ? info.len : 1;
-      const uint32_t key = char_key(p + off, n_bytes);
-      if (off > 0) char_pairs.insert(pair_key(prev, key));
-      prev = key;
-      off += n_bytes;
-    }
   }
 
   // Tokens matched before the text is split into characters: longest first (ties by id).
@@ -286,21 +271,75 @@ Status Vocab::finalize(const std::string& where) {
   return Status::ok();
 }
 
+Status Vocab::finalize(const std::string& where) {
+  SLIM_TRY(finalize_common(where));
+  const size_t n = tokens.size();
+
+  // Pieces (llama.cpp's token_to_piece with special=false for SPM vocabs).
+  pieces.assign(n, std::string());
+  for (size_t i = 0; i < n; ++i) {
+    const TokenInfo& t = tokens[i];
+    switch (t.type) {
+      case TokenType::kNormal:
+        pieces[i] = replace_all(t.text, kSpaceMarker, " ");
+        break;
+      case TokenType::kUserDefined:
+        pieces[i] = t.text;
+        break;
+      case TokenType::kByte: {
+        uint8_t b = 0;
+        if (!parse_byte_token(t.text, &b)) {
+          return corrupt(where + ": token " + std::to_string(i) + " " + quote_text(t.text) +
+                         " has type byte but is not spelled <0xNN>");
+        }
+        pieces[i] = std::string(1, static_cast<char>(b));
+        break;
+      }
+      case TokenType::kControl:
+      case TokenType::kUnknown:
+      case TokenType::kUnused:
+      case TokenType::kUndefined:
+        break;
+    }
+  }
+
+  // Byte fallback ids (llama.cpp byte_to_token: "<0xNN>", else the raw byte as a token).
+  static const char* hex = "0123456789ABCDEF";
+  for (int b = 0; b < 256; ++b) {
+    const char spelled[6] = {'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'};
+    int32_t id = find(std::string_view(spelled, 6));
+    if (id < 0) {
+      const char raw = static_cast<char>(b);
+      id = find(std::string_view(&raw, 1));
+    }
+    byte_to_id[static_cast<size_t>(b)] = id >= 0 ? id : unk;
+  }
+
+  // Adjacent character pairs inside token texts, split exactly as the encoder splits text.
+  char_pairs.reset(1024);  // grows as needed
+  for (const TokenInfo& t : tokens) {
+    const auto* p = reinterpret_cast<const uint8_t*>(t.text.data());
+    const size_t len = t.text.size();
+    uint32_t prev = 0;
+    for (size_t off = 0; off < len;) {
+      const utf8::SeqInfo info = utf8::inspect(p + off, len - off);
+      const size_t n_bytes = info.valid ? info.len : 1;
+      const uint32_t key = char_key(p + off, n_bytes);
+      if (off > 0) char_pairs.insert(pair_key(prev, key));
+      prev = key;
+      off += n_bytes;
+    }
+  }
+
+  return Status::ok();
+}
+
 Result<Vocab> load_spm_vocab_gguf(const gguf::GgufFile& f) {
   using gguf::ValueType;
   Vocab v;
 
-  const gguf::Value* toks = f.find("tokenizer.ggml.tokens");
-  if (toks == nullptr) return not_found("tokenizer: GGUF has no tokenizer.ggml.tokens");
-  if (toks->type != ValueType::kArray || toks->elem_type != ValueType::kString) {
-    return bad_type("tokenizer.ggml.tokens", *toks, "array of string");
-  }
+  SLIM_ASSIGN_OR_RETURN(const gguf::Value* toks, gguf_token_list(f));
   const size_t n = toks->items.size();
-  if (n == 0) return corrupt("tokenizer: tokenizer.ggml.tokens is empty");
-  if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return corrupt("tokenizer: tokenizer.ggml.tokens has " + std::to_string(n) +
-                   " entries, too many");
-  }
   const auto n_tokens = static_cast<int32_t>(n);
   v.tokens.resize(n);
   for (size_t i = 0; i < n; ++i) v.tokens[i].text = std::string(toks->items[i].str);
@@ -308,7 +347,7 @@ Result<Vocab> load_spm_vocab_gguf(const gguf::GgufFile& f) {
   if (const gguf::Value* s = f.find("tokenizer.ggml.scores")) {
     if (s->type != ValueType::kArray ||
         (s->elem_type != ValueType::kF32 && s->elem_type != ValueType::kI32)) {
-      return bad_type("tokenizer.ggml.scores", *s, "array of f32");
+      return gguf_bad_type("tokenizer.ggml.scores", *s, "array of f32");
     }
     if (s->items.size() != n) {
       return corrupt("tokenizer: tokenizer.ggml.scores has " + std::to_string(s->items.size()) +
@@ -323,37 +362,23 @@ Result<Vocab> load_spm_vocab_gguf(const gguf::GgufFile& f) {
     }
   }
 
-  if (const gguf::Value* t = f.find("tokenizer.ggml.token_type")) {
-    if (t->type != ValueType::kArray || t->elem_type != ValueType::kI32) {
-      return bad_type("tokenizer.ggml.token_type", *t, "array of i32");
-    }
-    if (t->items.size() != n) {
-      return corrupt("tokenizer: tokenizer.ggml.token_type has " + std::to_string(t->items.size()) +
-                     " entries but tokenizer.ggml.tokens has " + std::to_string(n));
-    }
-    for (size_t i = 0; i < n; ++i) {
-      const int64_t x = t->items[i].num.i;
-      if (x < 0 || x > static_cast<int64_t>(TokenType::kByte)) {
-        return corrupt("tokenizer: tokenizer.ggml.token_type[" + std::to_string(i) +
-                       "] = " + std::to_string(x) + " is not a token type (0..6)");
-      }
-      v.tokens[i].type = static_cast<TokenType>(x);
-    }
-  }
+  std::vector<TokenType> types;
+  SLIM_TRY(gguf_read_token_types(f, n, &types));
+  for (size_t i = 0; i < types.size(); ++i) v.tokens[i].type = types[i];
 
   // llama.cpp's defaults for SPM vocabs, disabled when the vocab is too small for them.
   v.bos = n_tokens > 1 ? 1 : -1;
   v.eos = n_tokens > 2 ? 2 : -1;
   v.unk = 0;
-  SLIM_TRY(read_id(f, "tokenizer.ggml.bos_token_id", n_tokens, &v.bos));
-  SLIM_TRY(read_id(f, "tokenizer.ggml.eos_token_id", n_tokens, &v.eos));
-  SLIM_TRY(read_id(f, "tokenizer.ggml.unknown_token_id", n_tokens, &v.unk));
-  SLIM_TRY(read_id(f, "tokenizer.ggml.padding_token_id", n_tokens, &v.pad));
-  SLIM_TRY(read_id(f, "tokenizer.ggml.eot_token_id", n_tokens, &v.eot));
-  SLIM_TRY(read_id(f, "tokenizer.ggml.eom_token_id", n_tokens, &v.eom));
-  SLIM_TRY(read_bool(f, "tokenizer.ggml.add_bos_token", &v.add_bos));
-  SLIM_TRY(read_bool(f, "tokenizer.ggml.add_eos_token", &v.add_eos));
-  SLIM_TRY(read_bool(f, "tokenizer.ggml.add_space_prefix", &v.add_space_prefix));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.bos_token_id", n_tokens, &v.bos));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eos_token_id", n_tokens, &v.eos));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.unknown_token_id", n_tokens, &v.unk));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.padding_token_id", n_tokens, &v.pad));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eot_token_id", n_tokens, &v.eot));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eom_token_id", n_tokens, &v.eom));
+  SLIM_TRY(gguf_read_bool(f, "tokenizer.ggml.add_bos_token", &v.add_bos));
+  SLIM_TRY(gguf_read_bool(f, "tokenizer.ggml.add_eos_token", &v.add_eos));
+  SLIM_TRY(gguf_read_bool(f, "tokenizer.ggml.add_space_prefix", &v.add_space_prefix));
   if (const gguf::Value* name = f.find("general.name"); name && name->type == ValueType::kString) {
     v.general_name = std::string(name->str);
   }

@@ -18,7 +18,8 @@ namespace slim {
 
 namespace gguf {
 class GgufFile;
-}
+struct Value;
+}  // namespace gguf
 
 namespace tok {
 
@@ -138,6 +139,10 @@ struct Vocab {
 
   // Validates the loaded tokens and builds the derived tables. `where` prefixes errors.
   Status finalize(const std::string& where);
+  // The part every tokenizer needs (finalize() for SentencePiece calls it first): token
+  // count, text index (duplicate texts rejected), per-model token attributes by general_name,
+  // `specials` and `eog`. Does not touch pieces, byte_to_id or char_pairs.
+  Status finalize_common(const std::string& where);
 };
 
 // A character (1..4 bytes, as split by utf8::inspect) as a number; distinct for distinct
@@ -157,6 +162,22 @@ Result<Vocab> load_spm_vocab_gguf(const gguf::GgufFile& file);
 // llama2.c tokenizer.bin: int32 max_token_length, then per token float32 score, int32 len,
 // len bytes. Exactly `vocab_size` tokens are read; trailing bytes are ignored.
 Result<Vocab> load_spm_vocab_llama2c(const uint8_t* data, size_t size, int32_t vocab_size);
+
+// ---- Shared by the GGUF tokenizer loaders (errors are "tokenizer: <key> ...") ----------
+
+// Printable, bounded rendering of a token text for error messages ('abc', control bytes as \xNN).
+std::string quote_text(std::string_view s);
+Status gguf_bad_type(std::string_view key, const gguf::Value& v, const char* expected);
+// Optional bool key: absent -> *out unchanged.
+Status gguf_read_bool(const gguf::GgufFile& f, std::string_view key, bool* out);
+// Optional token id key. Absent -> *out unchanged; -1 / 0xFFFFFFFF ("none") -> -1; any other
+// value must be a valid id below n_tokens.
+Status gguf_read_token_id(const gguf::GgufFile& f, std::string_view key, int32_t n_tokens,
+                          int32_t* out);
+// tokenizer.ggml.tokens: present, an array of strings, 1 .. INT32_MAX entries.
+Result<const gguf::Value*> gguf_token_list(const gguf::GgufFile& f);
+// tokenizer.ggml.token_type: absent -> *out empty; else n_tokens values in 0..6.
+Status gguf_read_token_types(const gguf::GgufFile& f, size_t n_tokens, std::vector<TokenType>* out);
 
 // "<0xNN>" (hex digits of either case) -> true and the byte.
 bool parse_byte_token(std::string_view text, uint8_t* byte);

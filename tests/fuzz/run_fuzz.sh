@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -59,4 +59,7 @@ run gguf_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
   tests/data/corrupt/gguf/valid tests/data/corrupt/gguf "$shared/models/stories260K" || status=1
 run llama2c_fuzz 1100000 -- \
   tests/data/corrupt/llama2c/valid tests/data/corrupt/llama2c "$shared/models/llama2c-stories260K" || status=1
+# Tokenizer files: the committed fixtures and corrupt corpus (small; the real GPT-2 files are
+# left out for the same reason as the vocab GGUFs above).
+run tokenizer_json_fuzz 65536 -- tests/data/tokenizer || status=1
 exit "$status"

@@ -181,6 +181,65 @@ def case_tokenize_ids():
     expect([int(x) for x in back] == [1] + ids, "BOS should be added by default")
 
 
+def vocab_vectors(name, limit=None):
+    """(text, ids) pairs of ../shared/tokenizer-vectors/ggml-vocab-NAME.gguf.{inp,out}."""
+    base = os.path.join(A.shared, "tokenizer-vectors", f"ggml-vocab-{name}.gguf")
+    with open(base + ".inp", "rb") as f:
+        texts = f.read().split(b"\n__ggml_vocab_test__\n")
+    if texts and texts[-1] == b"":
+        texts.pop()
+    with open(base + ".out", encoding="utf-8") as f:
+        ids = [[int(x) for x in line.split()] for line in f.read().split("\n")[: len(texts)]]
+    expect(len(texts) == len(ids) and texts, f"bad vectors for {name}")
+    return base, list(zip(texts, ids))[:limit]
+
+
+def check_vectors(model, vectors):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "text.txt")
+        for i, (text, want) in enumerate(vectors):
+            with open(path, "wb") as f:
+                f.write(text)
+            got = [int(x) for x in run("tokenize", "-m", model, "-f", path, "--ids", "--no-bos").stdout.split()]
+            expect(got == want, f"vector {i} {text[:40]!r}: got {got}, want {want}")
+
+
+def case_tokenize_vocab_only_gguf():
+    # Vocab-only GGUFs (no tensors) tokenize on their own; ids are the published vectors.
+    for name in ["gpt-2", "llama-spm"]:
+        base, vectors = vocab_vectors(name, 16)
+        check_vectors(base, vectors)
+    # SentencePiece adds BOS by default, GPT-2 does not.
+    spm = os.path.join(A.shared, "tokenizer-vectors", "ggml-vocab-llama-spm.gguf")
+    ids = run("tokenize", "-m", spm, "-p", "Hello", "--ids").stdout.decode().split()
+    expect(ids[0] == "1", f"llama-spm should start with BOS 1: {ids}")
+    gpt2 = os.path.join(A.shared, "tokenizer-vectors", "ggml-vocab-gpt-2.gguf")
+    expect(run("tokenize", "-m", gpt2, "-p", "Hello", "--ids").stdout.decode().split() == ["15496"], "gpt-2 Hello")
+
+
+def case_tokenize_hf_files():
+    # The GPT-2 vocab.json + merges.txt directory gives the gpt-2 vector ids.
+    gpt2_dir = os.path.join(A.shared, "tokenizers", "gpt2")
+    _, vectors = vocab_vectors("gpt-2")
+    check_vectors(gpt2_dir, vectors)
+    check_vectors(os.path.join(gpt2_dir, "vocab.json"), vectors[:3])
+    # Id/piece listing.
+    out = run("tokenize", "-m", gpt2_dir, "-p", "Hello world").stdout.decode()
+    expect(re.search(r"15496 -> 'Hello'", out) and re.search(r"995 -> ' world'", out), out)
+    # A corrupt tokenizer.json: one clean line naming the file and the field.
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "tokenizer.json")
+        with open(bad, "w") as f:
+            f.write('{"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}, '
+                    '"decoder": {"type": "ByteLevel"}, '
+                    '"model": {"type": "BPE", "vocab": {"a": 0, "b": 7}, "merges": []}}')
+        p = run("tokenize", "-m", d, "-p", "ab", check=False)
+        one_error_line(p, "tokenizer.json: model.vocab: token 'b' has id 7")
+        with open(bad, "w") as f:
+            f.write('{"model": {"type": "Unigram"}}')
+        one_error_line(run("tokenize", "-m", bad, "-p", "ab", check=False), "Unigram")
+
+
 def case_quantize_roundtrip():
     with tempfile.TemporaryDirectory() as d:
         for t in ["F16", "Q8_0", "Q4_0"]:
