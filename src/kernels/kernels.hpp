@@ -1,10 +1,20 @@
 // The kernel table: the only way model code reaches compute kernels.
-// dispatch.cpp fills it once, at first use, from the CPU's features (or SLIM_ISA).
-// Every entry has a scalar reference in kernels/ref/; ISA files only add faster versions.
+// dispatch.cpp fills one table per instruction set this build and this CPU support, and selects
+// one, once, at first use, from the CPU's features (or SLIM_ISA=scalar|avx2|avx512|neon|neon-dot).
+// Every entry has a scalar reference in kernels/ref/; ISA files only add faster versions and
+// entries they do not provide fall back to the reference.
+//
+// Matrix products work on "prepared" activations: per weight type, the table says which
+// activation format the dot product consumes (ActFormat). F32/F16/BF16 weights are dotted with
+// the F32 activations as they are; Q8_0/Q4_0 weights with a Q8 activation row made once per token
+// per product by quantize_q8 (docs/adr/0003-q8-activations-and-dispatch.md).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
 
 #include "quant/types.hpp"
 
@@ -12,16 +22,52 @@ namespace slim::kernels {
 
 inline constexpr uint32_t kMaxTypeId = 32;
 
-// dot(row, x) for one weight row of `n` elements stored as some TensorType
-// (n is a multiple of the type's block size). Reduction order is fixed.
-using VecDotFn = float (*)(const void* row, const float* x, size_t n);
+// Instruction sets a table can be built for. x86: AVX2 = AVX2+FMA+F16C; AVX-512 = F, BW, VL, DQ,
+// VNNI (+FMA, F16C). aarch64: NEON, NEON + dotprod.
+enum class Isa : uint8_t { kScalar = 0, kAvx2, kAvx512, kNeon, kNeonDot };
+inline constexpr size_t kNumIsas = 5;
+
+// "scalar", "avx2", "avx512", "neon", "neon-dot".
+const char* isa_name(Isa isa);
+// Parses an isa_name (case-sensitive). False if unknown.
+bool parse_isa(std::string_view name, Isa* out);
+
+// The activation format a weight type's dot product consumes.
+enum class ActFormat : uint8_t {
+  kF32,  // the activation row itself: n floats
+  kQ8,   // a Q8 activation row (below), made by KernelTable::quantize_q8
+};
+
+// Q8 activation row of n elements (n a multiple of 32), nb = n / 32 blocks, struct of arrays:
+//   int8_t  qs[n]    at byte 0            q[j] = nearest-even(clamp(x[j] / d, -127, 127))
+//   float   d[nb]    at byte n            d = max|x| / 127 over the block (0 for a zero block)
+//   int32_t s[nb]    at byte n + 4 * nb   s = sum of the block's 32 q (exact; Q4_0 uses it)
+// No alignment is required (kernels use unaligned loads).
+inline constexpr size_t kQ8ActBlock = 32;
+// Bytes of a prepared row of n elements in format f.
+inline size_t act_row_bytes(ActFormat f, size_t n) {
+  return f == ActFormat::kF32 ? n * sizeof(float) : n + 8 * (n / kQ8ActBlock);
+}
+
+// dot(weight row, prepared activation row) for one row of `n` elements (n a multiple of the
+// type's block size). The reduction order of every variant is documented beside its code.
+using VecDotFn = float (*)(const void* row, const void* act, size_t n);
 // Expands one row of `n` elements to floats.
 using DequantFn = void (*)(const void* row, float* y, size_t n);
+// Makes the Q8 activation row `act` (act_row_bytes(kQ8, n) bytes) from n floats (n % 32 == 0).
+using QuantizeActFn = void (*)(const float* x, void* act, size_t n);
+
+struct TypeKernels {
+  ActFormat act = ActFormat::kF32;  // what vec_dot's second operand is
+  VecDotFn vec_dot = nullptr;       // nullptr = type unsupported
+  DequantFn dequantize = nullptr;   // nullptr = type unsupported
+};
 
 struct KernelTable {
-  const char* isa = "scalar";
-  VecDotFn vec_dot[kMaxTypeId] = {};      // indexed by TensorType id; nullptr = unsupported
-  DequantFn dequantize[kMaxTypeId] = {};  // indexed by TensorType id; nullptr = unsupported
+  Isa isa = Isa::kScalar;
+  const char* name = "scalar";
+  TypeKernels type[kMaxTypeId];  // indexed by TensorType id
+  QuantizeActFn quantize_q8 = nullptr;
 
   // y = x / rms(x) * w (y may alias x)
   void (*rmsnorm)(float* y, const float* x, const float* w, size_t n, float eps) = nullptr;
@@ -31,20 +77,40 @@ struct KernelTable {
   void (*swiglu)(float* gate, const float* up, size_t n) = nullptr;
   // y += x
   void (*add)(float* y, const float* x, size_t n) = nullptr;
+  // Attention of one query head over n_keys cached positions, key/value j at k + j * stride
+  // and v + j * stride (hd floats each): scores[j] = dot(q, k_j) * scale, softmax over the
+  // scores, out = sum over j in order of scores[j] * v_j (mul then add per element, from 0;
+  // bit-identical in every variant given the same scores). scores: n_keys floats of scratch.
+  void (*attention)(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
+                    size_t hd, float scale, float* scores, float* out) = nullptr;
+
+  const TypeKernels& of(TensorType t) const {
+    static constexpr TypeKernels kNone{};
+    const auto id = static_cast<uint32_t>(t);
+    return id < kMaxTypeId ? type[id] : kNone;
+  }
 };
 
-// The table for this process (selected once; thread-safe).
+// The table for this process: selected once (thread-safe) from the CPU's features, or SLIM_ISA.
+// A forced ISA the CPU (or this build) lacks falls back to the best available one, with a
+// one-line warning on stderr.
 const KernelTable& active();
 // The scalar reference table (ground truth for tests).
 const KernelTable& reference();
+// The ISAs this build has tables for AND this CPU can run, scalar first, best last.
+std::span<const Isa> available_isas();
+// The table for `isa`, or nullptr if it is not in available_isas().
+const KernelTable* table_for(Isa isa);
+// The selection rule behind active(): `forced` is SLIM_ISA's value (nullptr or "" = unset),
+// `available` is non-empty, best last. An unknown or unavailable `forced` gives the best ISA
+// and a one-line message in *warning (left empty otherwise).
+Isa choose_isa(const char* forced, std::span<const Isa> available, std::string* warning);
 
 inline VecDotFn vec_dot_for(TensorType t) {
-  const auto id = static_cast<uint32_t>(t);
-  return id < kMaxTypeId ? active().vec_dot[id] : nullptr;
+  return active().of(t).vec_dot;
 }
 inline DequantFn dequantize_for(TensorType t) {
-  const auto id = static_cast<uint32_t>(t);
-  return id < kMaxTypeId ? active().dequantize[id] : nullptr;
+  return active().of(t).dequantize;
 }
 
 }  // namespace slim::kernels

@@ -115,20 +115,8 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
         const size_t n_keys = static_cast<size_t>(pos) + t + 1;
         const float* q = &s.q[t * embd + h * hd];
         const size_t kv_off = (h / group) * hd;
-        for (size_t j = 0; j < n_keys; ++j) {
-          const float* k = kc + j * kv + kv_off;
-          float dot = 0.0f;
-          for (size_t i = 0; i < hd; ++i) dot += q[i] * k[i];
-          att[j] = dot * scale;
-        }
-        K.softmax(att, n_keys);
-        float* out = &s.att_out[t * embd + h * hd];
-        std::memset(out, 0, hd * sizeof(float));
-        for (size_t j = 0; j < n_keys; ++j) {
-          const float* v = vc + j * kv + kv_off;
-          const float a = att[j];
-          for (size_t i = 0; i < hd; ++i) out[i] += a * v[i];
-        }
+        K.attention(q, kc + kv_off, vc + kv_off, kv, n_keys, hd, scale, att,
+                    &s.att_out[t * embd + h * hd]);
       }
     };
     // Same split rule as matmul: small work runs inline (results do not depend on it).

@@ -1,9 +1,12 @@
-// Scalar reference dot products against a double-precision dot of the dequantized row.
+// Scalar reference dot products against a double-precision dot of the dequantized operands.
 //
 // Tolerance: the kernel rounds each product and each partial sum once in float, so by the
 // standard bound |kernel - exact| <= gamma_k * sum_i |w_i * x_i|, gamma_k = k*u / (1 - k*u),
 // u = 2^-24, with k = (number of roundings on any path) <= n + 2. The dequantized row is exact
-// (q * d fits a float), so "exact" is the double dot of the dequantized weights.
+// (q * d fits a float), so "exact" is the double dot of the dequantized weights with the
+// activations the kernel sees: x itself for float types, the Q8 activation row's q * d (exact in
+// double) for block types, whose block sums are exact integers and whose per-block term
+// float(isum) * (dw * dx) rounds twice.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -52,6 +55,31 @@ Encoded encode(TensorType t, const std::vector<float>& src) {
   return e;
 }
 
+// The activation operand a type's kernel consumes, and its values as the kernel sees them.
+struct Act {
+  std::vector<uint8_t> bytes;
+  std::vector<double> x;
+};
+
+Act prepare(TensorType t, const std::vector<float>& x) {
+  Act a;
+  const size_t n = x.size();
+  if (kernels::reference().of(t).act == kernels::ActFormat::kF32) {
+    a.bytes.resize(n * sizeof(float));
+    std::memcpy(a.bytes.data(), x.data(), a.bytes.size());
+    a.x.assign(x.begin(), x.end());
+    return a;
+  }
+  a.bytes.resize(kernels::act_row_bytes(kernels::ActFormat::kQ8, n));
+  kernels::ref::quantize_q8(x.data(), a.bytes.data(), n);
+  for (size_t i = 0; i < n; ++i) {
+    float d;
+    std::memcpy(&d, a.bytes.data() + n + 4 * (i / 32), 4);
+    a.x.push_back(static_cast<double>(static_cast<int8_t>(a.bytes[i])) * d);
+  }
+  return a;
+}
+
 kernels::VecDotFn ref_fn(TensorType t) {
   switch (t) {
     case TensorType::kF32:
@@ -80,27 +108,28 @@ void check_type(TensorType t, const std::vector<size_t>& lengths) {
       x[i] = rng.uniform() * 3.0f;
     }
     const Encoded e = encode(t, src);
+    const Act a = prepare(t, x);
     double exact = 0.0;
     double mag = 0.0;
     for (size_t i = 0; i < n; ++i) {
-      exact += static_cast<double>(e.w[i]) * static_cast<double>(x[i]);
-      mag += std::fabs(static_cast<double>(e.w[i]) * static_cast<double>(x[i]));
+      exact += static_cast<double>(e.w[i]) * a.x[i];
+      mag += std::fabs(static_cast<double>(e.w[i]) * a.x[i]);
     }
     const double u = std::ldexp(1.0, -24);
     const double k = static_cast<double>(n) + 2.0;
     const double tol = k * u / (1.0 - k * u) * mag;
-    const float got = ref_fn(t)(e.bytes.data(), x.data(), n);
+    const float got = ref_fn(t)(e.bytes.data(), a.bytes.data(), n);
     EXPECT_NEAR(static_cast<double>(got), exact, tol) << "sum|w*x| = " << mag;
 
-    // The table the model code uses points at the same reference kernel.
-    const kernels::VecDotFn table = kernels::reference().vec_dot[static_cast<uint32_t>(t)];
+    // The reference table points at the same kernel.
+    const kernels::VecDotFn table = kernels::reference().of(t).vec_dot;
     ASSERT_NE(table, nullptr);
-    EXPECT_EQ(f32_to_bits(table(e.bytes.data(), x.data(), n)), f32_to_bits(got));
+    EXPECT_EQ(f32_to_bits(table(e.bytes.data(), a.bytes.data(), n)), f32_to_bits(got));
 
     // Rows need no alignment: the same bytes one byte off give the same bits.
     std::vector<uint8_t> shifted(e.bytes.size() + 1);
     std::memcpy(shifted.data() + 1, e.bytes.data(), e.bytes.size());
-    EXPECT_EQ(f32_to_bits(ref_fn(t)(shifted.data() + 1, x.data(), n)), f32_to_bits(got));
+    EXPECT_EQ(f32_to_bits(ref_fn(t)(shifted.data() + 1, a.bytes.data(), n)), f32_to_bits(got));
   }
 }
 
@@ -126,13 +155,27 @@ TEST(VecDotRef, EmptyRowIsZero) {
   const float x = 1.0f;
   for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kBF16, TensorType::kQ8_0,
                        TensorType::kQ4_0}) {
-    EXPECT_EQ(ref_fn(t)(&x, &x, 0), 0.0f) << type_name(t);
+    EXPECT_EQ(ref_fn(t)(&x, &x, 0), 0.0f) << type_name(t);  // nothing is read
   }
+}
+
+// A Q8 activation row written out by hand: every q = 1 with d = 1 (so x = 1 exactly), s = 32.
+std::vector<uint8_t> ones_act(size_t n) {
+  std::vector<uint8_t> act(kernels::act_row_bytes(kernels::ActFormat::kQ8, n), 0);
+  const size_t nb = n / 32;
+  for (size_t i = 0; i < n; ++i) act[i] = 1;
+  for (size_t b = 0; b < nb; ++b) {
+    const float d = 1.0f;
+    const int32_t s = 32;
+    std::memcpy(act.data() + n + 4 * b, &d, 4);
+    std::memcpy(act.data() + n + 4 * nb + 4 * b, &s, 4);
+  }
+  return act;
 }
 
 // Blocks written out by hand, with exactly representable results.
 TEST(VecDotRef, HandBlocks) {
-  std::vector<float> ones(96, 1.0f);
+  const std::vector<uint8_t> ones = ones_act(96);
   // Q8_0, d = 1.0 (0x3c00), q[j] = j - 16: sum = 496 - 512 = -16 per block.
   uint8_t q8[3 * 34];
   for (int b = 0; b < 3; ++b) {
@@ -150,10 +193,13 @@ TEST(VecDotRef, HandBlocks) {
   q4[18] = 0x00;
   q4[19] = 0xb8;
   for (int j = 0; j < 16; ++j) q4[2 + j] = q4[20 + j] = 0x9a;
-  EXPECT_EQ(kernels::ref::vec_dot_q4_0(q4, ones.data(), 64), 72.0f);
+  const std::vector<uint8_t> ones64 = ones_act(64);
+  EXPECT_EQ(kernels::ref::vec_dot_q4_0(q4, ones64.data(), 64), 72.0f);
   // Elements 16..31 of a Q4_0 block live in the high nibbles: x = e_16 picks byte 0's high half.
-  std::vector<float> e16(32, 0.0f);
-  e16[16] = 1.0f;
+  std::vector<uint8_t> e16 = ones_act(32);
+  for (size_t i = 0; i < 32; ++i) e16[i] = i == 16 ? 1 : 0;
+  const int32_t s1 = 1;
+  std::memcpy(e16.data() + 32 + 4, &s1, 4);
   EXPECT_EQ(kernels::ref::vec_dot_q4_0(q4, e16.data(), 32), 2.0f);  // (9 - 8) * 2
 }
 

@@ -1,3 +1,5 @@
+// Scalar element-wise ops. Sums run in element order in one float accumulator; products and
+// sums are separate statements (no FMA contraction), as in vec_dot.cpp.
 #include <cmath>
 
 #include "kernels/ref/ref.hpp"
@@ -6,7 +8,10 @@ namespace slim::kernels::ref {
 
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps) {
   float ss = 0.0f;
-  for (size_t i = 0; i < n; ++i) ss += x[i] * x[i];
+  for (size_t i = 0; i < n; ++i) {
+    const float p = x[i] * x[i];
+    ss += p;
+  }
   const float scale = 1.0f / std::sqrt(ss / static_cast<float>(n) + eps);
   for (size_t i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
 }
@@ -33,6 +38,31 @@ void swiglu(float* gate, const float* up, size_t n) {
 
 void add(float* y, const float* x, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+// scores[j] = (sum over i in order of q[i] * k_j[i]) * scale; softmax; out[i] = 0, then
+// out[i] += scores[j] * v_j[i] for j in order.
+void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
+               size_t hd, float scale, float* scores, float* out) {
+  for (size_t j = 0; j < n_keys; ++j) {
+    const float* kj = k + j * stride;
+    float dot = 0.0f;
+    for (size_t i = 0; i < hd; ++i) {
+      const float p = q[i] * kj[i];
+      dot += p;
+    }
+    scores[j] = dot * scale;
+  }
+  softmax(scores, n_keys);
+  for (size_t i = 0; i < hd; ++i) out[i] = 0.0f;
+  for (size_t j = 0; j < n_keys; ++j) {
+    const float* vj = v + j * stride;
+    const float a = scores[j];
+    for (size_t i = 0; i < hd; ++i) {
+      const float p = a * vj[i];
+      out[i] += p;
+    }
+  }
 }
 
 }  // namespace slim::kernels::ref

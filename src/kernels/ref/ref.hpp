@@ -1,21 +1,28 @@
 // Scalar reference kernels: the ground truth every ISA variant is tested against.
+// Signatures follow kernels.hpp (VecDotFn, QuantizeActFn, ...); reduction orders are documented
+// in the .cpp files and in docs/adr/0003-q8-activations-and-dispatch.md.
 #pragma once
 
 #include <cstddef>
 
 namespace slim::kernels::ref {
 
-// Weight-row dot products, one per storage type (see kernels.hpp VecDotFn).
-float vec_dot_f32(const void* row, const float* x, size_t n);
-float vec_dot_f16(const void* row, const float* x, size_t n);
-float vec_dot_bf16(const void* row, const float* x, size_t n);
-float vec_dot_q8_0(const void* row, const float* x, size_t n);
-float vec_dot_q4_0(const void* row, const float* x, size_t n);
+// Weight row . F32 activation row (act points at n floats).
+float vec_dot_f32(const void* row, const void* act, size_t n);
+float vec_dot_f16(const void* row, const void* act, size_t n);
+float vec_dot_bf16(const void* row, const void* act, size_t n);
+
+// F32 row -> Q8 activation row (layout in kernels.hpp), and weight row . Q8 activation row.
+void quantize_q8(const float* x, void* act, size_t n);
+float vec_dot_q8_0(const void* row, const void* act, size_t n);
+float vec_dot_q4_0(const void* row, const void* act, size_t n);
 
 // Element-wise and normalisation ops.
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
 void softmax(float* x, size_t n);
 void swiglu(float* gate, const float* up, size_t n);
 void add(float* y, const float* x, size_t n);
+void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
+               size_t hd, float scale, float* scores, float* out);
 
 }  // namespace slim::kernels::ref

@@ -1,0 +1,159 @@
+// Kernel micro benchmarks, one thread: matrix x vector (decode) per weight type per ISA table
+// this machine runs, as weight bytes streamed per second (GB/s = 1e9 bytes/s), plus the
+// element-wise ops. The matvec includes preparing the activation row (Q8 quantization for
+// Q8_0/Q4_0) once, as kernels::matmul does.
+//
+//   build/bin/kernels_bench --benchmark_min_time=1
+//   build/bin/kernels_bench --benchmark_filter='matvec/Q8_0'
+//
+// Shapes: cols x rows = 576 x 1536 (a SmolLM2-135M FFN matrix) and 576 x 49152 (its output head).
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "quant/quantize.hpp"
+
+namespace {
+
+using slim::TensorType;
+using slim::kernels::ActFormat;
+using slim::kernels::Isa;
+using slim::kernels::KernelTable;
+
+// Deterministic values in [-1, 1) (splitmix64).
+struct Rng {
+  uint64_t s;
+  float uniform() {
+    s += 0x9e3779b97f4a7c15ull;
+    uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return static_cast<float>(static_cast<double>(z >> 40) / 8388608.0 - 1.0);
+  }
+};
+
+struct Matrix {
+  size_t cols = 0, rows = 0, row_bytes = 0;
+  std::vector<uint8_t> data;
+};
+
+const Matrix& matrix(TensorType type, size_t cols, size_t rows) {
+  static std::map<std::tuple<TensorType, size_t, size_t>, Matrix> cache;
+  Matrix& m = cache[{type, cols, rows}];
+  if (m.data.empty()) {
+    uint64_t rb = 0;
+    slim::row_bytes(type, cols, &rb);
+    m.cols = cols;
+    m.rows = rows;
+    m.row_bytes = static_cast<size_t>(rb);
+    m.data.resize(m.row_bytes * rows);
+    Rng rng{42};
+    std::vector<float> src(cols);
+    for (size_t r = 0; r < rows; ++r) {
+      for (float& v : src) v = rng.uniform() * 0.1f;
+      (void)slim::quantize_row(type, src.data(), m.data.data() + r * m.row_bytes, cols);
+    }
+  }
+  return m;
+}
+
+void BM_Matvec(benchmark::State& state, const KernelTable* k, TensorType type, size_t cols,
+               size_t rows) {
+  const Matrix& m = matrix(type, cols, rows);
+  Rng rng{7};
+  std::vector<float> x(cols), y(rows);
+  for (float& v : x) v = rng.uniform();
+  const slim::kernels::TypeKernels& tk = k->of(type);
+  std::vector<uint8_t> act(slim::kernels::act_row_bytes(tk.act, cols));
+  for (auto _ : state) {
+    const void* a = x.data();
+    if (tk.act == ActFormat::kQ8) {
+      k->quantize_q8(x.data(), act.data(), cols);
+      a = act.data();
+    }
+    for (size_t r = 0; r < rows; ++r) y[r] = tk.vec_dot(m.data.data() + r * m.row_bytes, a, cols);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = static_cast<double>(m.data.size());
+  state.counters["GB/s"] = benchmark::Counter(bytes * static_cast<double>(state.iterations()) / 1e9,
+                                              benchmark::Counter::kIsRate);
+}
+
+void BM_Op(benchmark::State& state, const KernelTable* k, int op, size_t n) {
+  Rng rng{9};
+  std::vector<float> x(n), w(n), y(n), kv(op == 3 ? n * 192 : 0);
+  for (float& f : kv) f = rng.uniform();
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = rng.uniform() * 4.0f;
+    w[i] = 1.0f + rng.uniform() * 0.1f;
+  }
+  for (auto _ : state) {
+    switch (op) {
+      case 0:
+        k->rmsnorm(y.data(), x.data(), w.data(), n, 1e-5f);
+        break;
+      case 1:
+        y = x;
+        k->softmax(y.data(), n);
+        break;
+      case 2:
+        y = x;
+        k->swiglu(y.data(), w.data(), n);
+        break;
+      default:  // one head (hd 64) over n cached keys, key/value stride 192 (3 KV heads)
+        k->attention(x.data(), kv.data(), kv.data() + 96, 192, n, 64, 0.125f, y.data(), w.data());
+        break;
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+
+void register_all() {
+  const std::pair<TensorType, const char*> types[] = {{TensorType::kF32, "F32"},
+                                                      {TensorType::kF16, "F16"},
+                                                      {TensorType::kBF16, "BF16"},
+                                                      {TensorType::kQ8_0, "Q8_0"},
+                                                      {TensorType::kQ4_0, "Q4_0"}};
+  const std::pair<size_t, size_t> shapes[] = {{576, 1536}, {576, 49152}, {4608, 192}};
+  for (const auto& [type, tname] : types) {
+    for (const auto& [cols, rows] : shapes) {
+      for (Isa isa : slim::kernels::available_isas()) {
+        const KernelTable* k = slim::kernels::table_for(isa);
+        const std::string name = std::string("matvec/") + tname + "/" + std::to_string(cols) + "x" +
+                                 std::to_string(rows) + "/" + k->name;
+        benchmark::RegisterBenchmark(name.c_str(), BM_Matvec, k, type, cols, rows)
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  const std::pair<int, const char*> ops[] = {
+      {0, "rmsnorm"}, {1, "softmax"}, {2, "swiglu"}, {3, "attention"}};
+  for (const auto& [op, oname] : ops) {
+    for (Isa isa : slim::kernels::available_isas()) {
+      const KernelTable* k = slim::kernels::table_for(isa);
+      const size_t n = op == 2 ? 1536 : op == 3 ? 256 : 576;
+      const std::string name = std::string("op/") + oname + "/" + std::to_string(n) + "/" + k->name;
+      benchmark::RegisterBenchmark(name.c_str(), BM_Op, k, op, n);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

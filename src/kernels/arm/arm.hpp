@@ -1,0 +1,34 @@
+// aarch64 kernel variants. Declarations only: *_neon.cpp files are compiled for baseline
+// aarch64 (Advanced SIMD is always there), *_neon_dot.cpp with +dotprod (src/CMakeLists.txt);
+// dispatch.cpp puts these functions into tables only when the CPU supports them (see x86.hpp
+// for why ISA files share no inline code with the rest of the library).
+// Signatures and reduction orders as in kernels/ref/ref.hpp unless a definition says otherwise.
+#pragma once
+
+#include <cstddef>
+
+namespace slim::kernels::neon {
+
+float vec_dot_f32(const void* row, const void* act, size_t n);
+float vec_dot_f16(const void* row, const void* act, size_t n);
+float vec_dot_bf16(const void* row, const void* act, size_t n);
+void quantize_q8(const float* x, void* act, size_t n);
+float vec_dot_q8_0(const void* row, const void* act, size_t n);
+float vec_dot_q4_0(const void* row, const void* act, size_t n);
+
+void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
+void softmax(float* x, size_t n);
+void swiglu(float* gate, const float* up, size_t n);
+void add(float* y, const float* x, size_t n);
+void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
+               size_t hd, float scale, float* scores, float* out);
+
+}  // namespace slim::kernels::neon
+
+namespace slim::kernels::neon_dot {
+
+// SDOT versions of the block dots (the rest of the neon-dot table is the neon one).
+float vec_dot_q8_0(const void* row, const void* act, size_t n);
+float vec_dot_q4_0(const void* row, const void* act, size_t n);
+
+}  // namespace slim::kernels::neon_dot

@@ -1,0 +1,44 @@
+// x86-64 kernel variants. Declarations only: each *_avx2.cpp / *_avx512.cpp file is compiled with
+// its own target flags (src/CMakeLists.txt) and must not share inline code with the rest of the
+// library (a non-inlined copy compiled for AVX-512 could be picked by the linker for all callers);
+// dispatch.cpp puts these functions into tables only when the CPU supports them.
+// Signatures and reduction orders as in kernels/ref/ref.hpp unless a definition says otherwise.
+#pragma once
+
+#include <cstddef>
+
+namespace slim::kernels::avx2 {
+
+float vec_dot_f32(const void* row, const void* act, size_t n);
+float vec_dot_f16(const void* row, const void* act, size_t n);
+float vec_dot_bf16(const void* row, const void* act, size_t n);
+void quantize_q8(const float* x, void* act, size_t n);
+float vec_dot_q8_0(const void* row, const void* act, size_t n);
+float vec_dot_q4_0(const void* row, const void* act, size_t n);
+
+void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
+void softmax(float* x, size_t n);
+void swiglu(float* gate, const float* up, size_t n);
+void add(float* y, const float* x, size_t n);
+void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
+               size_t hd, float scale, float* scores, float* out);
+
+}  // namespace slim::kernels::avx2
+
+namespace slim::kernels::avx512 {
+
+float vec_dot_f32(const void* row, const void* act, size_t n);
+float vec_dot_f16(const void* row, const void* act, size_t n);
+float vec_dot_bf16(const void* row, const void* act, size_t n);
+void quantize_q8(const float* x, void* act, size_t n);
+float vec_dot_q8_0(const void* row, const void* act, size_t n);
+float vec_dot_q4_0(const void* row, const void* act, size_t n);
+
+void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
+void softmax(float* x, size_t n);
+void swiglu(float* gate, const float* up, size_t n);
+void add(float* y, const float* x, size_t n);
+void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
+               size_t hd, float scale, float* scores, float* out);
+
+}  // namespace slim::kernels::avx512

@@ -1,0 +1,217 @@
+// Self-contained (no GoogleTest) check of every ISA kernel table this machine runs against the
+// scalar reference: the checks of tests/unit/kernels_isa_test.cpp in compact form, for targets
+// where GoogleTest is not available (scripts/test-aarch64.sh builds it with the aarch64 cross
+// compiler and runs it under qemu-user). Exit status 0 = all passed.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/fp16.hpp"
+#include "kernels/kernels.hpp"
+#include "quant/quantize.hpp"
+
+namespace {
+
+using slim::TensorType;
+using slim::kernels::ActFormat;
+using slim::kernels::Isa;
+using slim::kernels::KernelTable;
+
+constexpr double kU = 1.0 / 16777216.0;
+int g_failures = 0;
+int g_checks = 0;
+
+double gamma_k(double k) {
+  return k * kU / (1.0 - k * kU);
+}
+
+void check(bool ok, const std::string& what) {
+  ++g_checks;
+  if (!ok) {
+    ++g_failures;
+    if (g_failures <= 20) std::printf("FAIL %s\n", what.c_str());
+  }
+}
+
+struct Rng {
+  uint64_t s;
+  float uniform() {
+    s += 0x9e3779b97f4a7c15ull;
+    uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return static_cast<float>(static_cast<double>(z >> 40) / 8388608.0 - 1.0);
+  }
+};
+
+// `bytes` bytes starting `offset` bytes past a 64-byte boundary.
+struct Buffer {
+  std::vector<uint8_t> raw;
+  uint8_t* p;
+  Buffer(size_t bytes, size_t offset) : raw(bytes + 128) {
+    const auto addr = reinterpret_cast<uintptr_t>(raw.data());
+    p = raw.data() + (64 - addr % 64) % 64 + offset;
+  }
+  float* f() { return reinterpret_cast<float*>(p); }
+};
+
+std::vector<float> activations(Rng& rng, size_t n) {
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = rng.uniform() * std::ldexp(3.0f, int((i / 32) % 7) - 3);
+  const size_t nb = n / 32;
+  if (nb > 2) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);
+  if (nb > 3) x[2 * 32 + 5] = 1000.0f;
+  if (nb > 5) {
+    x[4 * 32 + 1] = std::numeric_limits<float>::infinity();
+    x[5 * 32 + 2] = std::numeric_limits<float>::quiet_NaN();
+  }
+  return x;
+}
+
+std::vector<uint8_t> weight_row(Rng& rng, TensorType type, size_t n) {
+  std::vector<float> src(n);
+  for (size_t i = 0; i < n; ++i) src[i] = rng.uniform() * std::ldexp(1.0f, int((i / 32) % 5) - 2);
+  uint64_t bytes = 0;
+  slim::row_bytes(type, n, &bytes);
+  std::vector<uint8_t> row(bytes);
+  (void)slim::quantize_row(type, src.data(), row.data(), n);
+  if (type == TensorType::kQ8_0 && n >= 64) row[34 + 2 + 7] = 0x80;  // q = -128
+  return row;
+}
+
+void check_table(const KernelTable& s, const KernelTable& r) {
+  const std::string isa = s.name;
+  Rng rng{1};
+  for (size_t nb : {1, 3, 7, 8, 9, 31, 33, 257}) {
+    const size_t n = nb * 32;
+    const std::string at = isa + " blocks " + std::to_string(nb);
+    const std::vector<float> x = activations(rng, n);
+    const size_t bytes = slim::kernels::act_row_bytes(ActFormat::kQ8, n);
+    Buffer a(bytes, 1), b(bytes, 0), xin(n * 4, 4);
+    std::memcpy(xin.p, x.data(), n * 4);
+    s.quantize_q8(xin.f(), a.p, n);
+    r.quantize_q8(x.data(), b.p, n);
+    check(std::memcmp(a.p, b.p, bytes) == 0, at + ": quantize_q8 bit-identical");
+    std::vector<float> xf = x;  // finite activations for the dots
+    for (float& v : xf) v = std::isfinite(v) ? v : 1.0f;
+    r.quantize_q8(xf.data(), b.p, n);
+    for (TensorType t : {TensorType::kQ8_0, TensorType::kQ4_0}) {
+      const std::vector<uint8_t> row = weight_row(rng, t, n);
+      Buffer w(row.size(), 3);
+      std::memcpy(w.p, row.data(), row.size());
+      const float got = s.of(t).vec_dot(w.p, b.p, n);
+      const float want = r.of(t).vec_dot(row.data(), b.p, n);
+      check(slim::f32_to_bits(got) == slim::f32_to_bits(want),
+            at + " " + std::string(slim::type_name(t)) + ": vec_dot bit-identical (" +
+                std::to_string(got) + " vs " + std::to_string(want) + ")");
+    }
+  }
+  for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kBF16}) {
+    for (size_t n : {1, 3, 5, 8, 15, 17, 33, 64, 100, 257, 1031}) {
+      const std::vector<uint8_t> row = weight_row(rng, t, n);
+      std::vector<float> wd(n);
+      (void)slim::dequantize_row(t, row.data(), wd.data(), n);
+      Buffer x(n * 4, 4), w(row.size(), 1);
+      std::memcpy(w.p, row.data(), row.size());
+      double exact = 0, mag = 0;
+      for (size_t i = 0; i < n; ++i) {
+        x.f()[i] = rng.uniform() * 4.0f;
+        exact += double(wd[i]) * x.f()[i];
+        mag += std::fabs(double(wd[i]) * x.f()[i]);
+      }
+      const double tol = gamma_k(double(n) + 2) * mag;
+      const float got = s.of(t).vec_dot(w.p, x.p, n);
+      check(std::fabs(got - exact) <= tol, isa + " " + std::string(slim::type_name(t)) + " n " +
+                                               std::to_string(n) + ": vec_dot within tolerance");
+    }
+  }
+  for (size_t n : {1, 2, 3, 7, 8, 9, 17, 33, 100, 257, 1031}) {
+    const std::string at = isa + " n " + std::to_string(n);
+    Buffer x(n * 4, 4), w(n * 4, 8), y(n * 4, 12);
+    std::vector<float> want(n), yr(n);
+    for (size_t i = 0; i < n; ++i) {
+      x.f()[i] = rng.uniform() * 5.0f;
+      w.f()[i] = 1.0f + rng.uniform() * 0.5f;
+      yr[i] = y.f()[i] = rng.uniform() * 10.0f;
+    }
+    s.add(y.f(), x.f(), n);
+    r.add(yr.data(), x.f(), n);
+    check(std::memcmp(y.p, yr.data(), n * 4) == 0, at + ": add bit-identical");
+    r.rmsnorm(want.data(), x.f(), w.f(), n, 1e-5f);
+    s.rmsnorm(y.f(), x.f(), w.f(), n, 1e-5f);
+    const double rtol = 2 * gamma_k(double(n) + 2) + 8 * kU;
+    bool ok = true;
+    for (size_t i = 0; i < n; ++i) ok &= std::fabs(y.f()[i] - want[i]) <= rtol * std::fabs(want[i]);
+    check(ok, at + ": rmsnorm within tolerance");
+    for (size_t i = 0; i < n; ++i) want[i] = y.f()[i] = x.f()[i] * 6.0f;
+    r.softmax(want.data(), n);
+    s.softmax(y.f(), n);
+    const double stol = 2 * gamma_k(double(n) + 2) + 16 * kU;
+    ok = true;
+    for (size_t i = 0; i < n; ++i) ok &= std::fabs(y.f()[i] - want[i]) <= stol * want[i] + 1e-44;
+    check(ok, at + ": softmax within tolerance");
+    for (size_t i = 0; i < n; ++i) want[i] = y.f()[i] = x.f()[i] * 3.0f;
+    if (n > 3) want[0] = y.f()[0] = -95.0f;
+    r.swiglu(want.data(), w.f(), n);
+    s.swiglu(y.f(), w.f(), n);
+    ok = true;
+    for (size_t i = 0; i < n; ++i) {
+      ok &= std::fabs(y.f()[i] - want[i]) <= 16 * kU * std::fabs(want[i]) + 1e-37;
+    }
+    check(ok, at + ": swiglu within tolerance");
+  }
+  for (size_t hd : {1, 3, 8, 16, 33, 64, 80}) {
+    for (size_t nk : {1, 7, 8, 9, 100}) {
+      const size_t stride = 2 * hd + 3;
+      const float scale = 1.0f / std::sqrt(float(hd));
+      Buffer q(hd * 4, 4), k(nk * stride * 4, 8), v(nk * stride * 4, 12);
+      for (size_t i = 0; i < hd; ++i) q.f()[i] = rng.uniform() * 3.0f;
+      for (size_t i = 0; i < nk * stride; ++i) {
+        k.f()[i] = rng.uniform() * 3.0f;
+        v.f()[i] = rng.uniform() * 2.0f;
+      }
+      std::vector<float> sr(nk), orf(hd), sg(nk), og(hd);
+      r.attention(q.f(), k.f(), v.f(), stride, nk, hd, scale, sr.data(), orf.data());
+      s.attention(q.f(), k.f(), v.f(), stride, nk, hd, scale, sg.data(), og.data());
+      double e_max = 0;
+      for (size_t j = 0; j < nk; ++j) {
+        double mag = 0;
+        for (size_t i = 0; i < hd; ++i) mag += std::fabs(q.f()[i] * k.f()[j * stride + i]);
+        e_max = std::max(e_max, 2 * gamma_k(double(hd) + 2) * scale * mag);
+      }
+      const double rel = 2 * e_max + 2 * gamma_k(double(nk) + 2) + 16 * kU;
+      bool ok = true;
+      std::vector<float> expect(hd, 0.0f);
+      for (size_t j = 0; j < nk; ++j) {
+        ok &= std::fabs(sg[j] - sr[j]) <= rel * sr[j] + 1e-44;
+        for (size_t i = 0; i < hd; ++i) {
+          const float p = sg[j] * v.f()[j * stride + i];
+          expect[i] += p;
+        }
+      }
+      for (size_t i = 0; i < hd; ++i)
+        ok &= slim::f32_to_bits(og[i]) == slim::f32_to_bits(expect[i]);
+      check(ok, isa + " attention hd " + std::to_string(hd) + " keys " + std::to_string(nk));
+    }
+  }
+}
+
+}  // namespace
+
+int main() {
+  const KernelTable& ref = slim::kernels::reference();
+  std::printf("active table: %s; available:", slim::kernels::active().name);
+  for (Isa isa : slim::kernels::available_isas()) std::printf(" %s", slim::kernels::isa_name(isa));
+  std::printf("\n");
+  for (Isa isa : slim::kernels::available_isas()) {
+    if (isa != Isa::kScalar) check_table(*slim::kernels::table_for(isa), ref);
+  }
+  std::printf("%d checks, %d failures\n", g_checks, g_failures);
+  return g_failures == 0 ? 0 : 1;
+}
