@@ -1,6 +1,7 @@
 #include "format/gguf.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 
@@ -42,6 +43,45 @@ bool valid_value_type(uint32_t t) {
   return t <= static_cast<uint32_t>(ValueType::kF64);
 }
 
+template <typename T, typename Out>
+bool read_as(ByteReader& r, Out* out) {
+  T x{};
+  if (!r.read(&x)) return false;
+  *out = static_cast<Out>(x);
+  return true;
+}
+
+// Reads one scalar (not string/array) of `type` into v->num; false if truncated.
+bool decode_scalar(ValueType type, ByteReader& r, Value* v) {
+  switch (type) {
+    case ValueType::kU8:
+    case ValueType::kBool:
+      return read_as<uint8_t>(r, &v->num.u);
+    case ValueType::kI8:
+      return read_as<int8_t>(r, &v->num.i);
+    case ValueType::kU16:
+      return read_as<uint16_t>(r, &v->num.u);
+    case ValueType::kI16:
+      return read_as<int16_t>(r, &v->num.i);
+    case ValueType::kU32:
+      return read_as<uint32_t>(r, &v->num.u);
+    case ValueType::kI32:
+      return read_as<int32_t>(r, &v->num.i);
+    case ValueType::kU64:
+      return read_as<uint64_t>(r, &v->num.u);
+    case ValueType::kI64:
+      return read_as<int64_t>(r, &v->num.i);
+    case ValueType::kF32:
+      return read_as<float>(r, &v->num.f);
+    case ValueType::kF64:
+      return read_as<double>(r, &v->num.f);
+    case ValueType::kString:
+    case ValueType::kArray:
+      break;
+  }
+  return false;
+}
+
 // Parsing state: the cursor plus a description of where we are, for error messages.
 class Parser {
  public:
@@ -70,81 +110,12 @@ class Parser {
 
   Status read_value(ValueType type, Value* v, const std::string& what, size_t depth) {
     v->type = type;
-    bool ok = true;
-    switch (type) {
-      case ValueType::kU8: {
-        uint8_t x = 0;
-        ok = r_.read(&x);
-        v->num.u = x;
-        break;
-      }
-      case ValueType::kI8: {
-        int8_t x = 0;
-        ok = r_.read(&x);
-        v->num.i = x;
-        break;
-      }
-      case ValueType::kU16: {
-        uint16_t x = 0;
-        ok = r_.read(&x);
-        v->num.u = x;
-        break;
-      }
-      case ValueType::kI16: {
-        int16_t x = 0;
-        ok = r_.read(&x);
-        v->num.i = x;
-        break;
-      }
-      case ValueType::kU32: {
-        uint32_t x = 0;
-        ok = r_.read(&x);
-        v->num.u = x;
-        break;
-      }
-      case ValueType::kI32: {
-        int32_t x = 0;
-        ok = r_.read(&x);
-        v->num.i = x;
-        break;
-      }
-      case ValueType::kU64: {
-        uint64_t x = 0;
-        ok = r_.read(&x);
-        v->num.u = x;
-        break;
-      }
-      case ValueType::kI64: {
-        int64_t x = 0;
-        ok = r_.read(&x);
-        v->num.i = x;
-        break;
-      }
-      case ValueType::kF32: {
-        float x = 0;
-        ok = r_.read(&x);
-        v->num.f = x;
-        break;
-      }
-      case ValueType::kF64: {
-        double x = 0;
-        ok = r_.read(&x);
-        v->num.f = x;
-        break;
-      }
-      case ValueType::kBool: {
-        uint8_t x = 0;
-        ok = r_.read(&x);
-        if (ok && x > 1) return fail(what + ": bool value " + std::to_string(x) + " is not 0 or 1");
-        v->num.u = x;
-        break;
-      }
-      case ValueType::kString:
-        return read_string(&v->str, what, UINT64_MAX);
-      case ValueType::kArray:
-        return read_array(v, what, depth);
+    if (type == ValueType::kString) return read_string(&v->str, what, UINT64_MAX);
+    if (type == ValueType::kArray) return read_array(v, what, depth);
+    if (!decode_scalar(type, r_, v)) return fail("truncated reading " + what);
+    if (type == ValueType::kBool && v->num.u > 1) {
+      return fail(what + ": bool value " + std::to_string(v->num.u) + " is not 0 or 1");
     }
-    if (!ok) return fail("truncated reading " + what);
     return Status::ok();
   }
 
@@ -165,18 +136,98 @@ class Parser {
       return fail(what + ": array of " + std::to_string(n) + " " + value_type_name(v->elem_type) +
                   " elements cannot fit in the " + std::to_string(r_.remaining()) + " bytes left");
     }
-    v->items.resize(static_cast<size_t>(n));
-    for (uint64_t i = 0; i < n; ++i) {
-      SLIM_TRY(
-          read_value(v->elem_type, &v->items[i], what + "[" + std::to_string(i) + "]", depth + 1));
+    if (v->elem_type == ValueType::kArray) return read_nested(v, n, what, depth);
+    const size_t start = r_.offset();
+    std::vector<uint64_t> offsets;
+    if (v->elem_type == ValueType::kString) {
+      offsets.reserve(static_cast<size_t>(n));  // <= 1 entry per 8 file bytes (checked above)
+      for (uint64_t i = 0; i < n; ++i) {
+        offsets.push_back(r_.offset() - start);
+        uint64_t len = 0;
+        if (!r_.read(&len))
+          return fail("truncated reading length of " + what + "[" + std::to_string(i) + "]");
+        if (len > r_.remaining()) {
+          return fail(what + "[" + std::to_string(i) + "] length " + std::to_string(len) +
+                      " exceeds the " + std::to_string(r_.remaining()) + " bytes left in the file");
+        }
+        (void)r_.skip(len);
+      }
+    } else {
+      const uint8_t* p = r_.data() + start;
+      if (v->elem_type == ValueType::kBool) {
+        for (uint64_t i = 0; i < n; ++i) {
+          if (p[i] > 1) {
+            return fail(what + "[" + std::to_string(i) + "]: bool value " + std::to_string(p[i]) +
+                        " is not 0 or 1");
+          }
+        }
+      }
+      (void)r_.skip(min_bytes);  // scalar elements have exactly their minimum size
     }
+    v->items.set_view(
+        et, n,
+        std::string_view(reinterpret_cast<const char*>(r_.data() + start), r_.offset() - start),
+        std::move(offsets));
     return Status::ok();
   }
 
+  Status read_nested(Value* v, uint64_t n, const std::string& what, size_t depth) {
+    if (n > kMaxNestedArrayElements - nested_elements_) {
+      return fail(what + ": more than " + std::to_string(kMaxNestedArrayElements) +
+                  " array-of-array elements in the file");
+    }
+    nested_elements_ += n;
+    std::vector<Value> items(static_cast<size_t>(n));
+    for (uint64_t i = 0; i < n; ++i) {
+      SLIM_TRY(read_value(ValueType::kArray, &items[i], what + "[" + std::to_string(i) + "]",
+                          depth + 1));
+    }
+    v->items = ArrayItems(std::move(items));
+    return Status::ok();
+  }
+
+  uint64_t nested_elements_ = 0;
   ByteReader r_;
 };
 
 }  // namespace
+
+ArrayItems::ArrayItems(std::vector<Value> owned) : owned_(std::move(owned)) {}
+
+void ArrayItems::set_view(uint32_t elem, uint64_t count, std::string_view raw,
+                          std::vector<uint64_t> string_offsets) {
+  owned_.clear();
+  view_ = true;
+  elem_ = elem;
+  count_ = count;
+  raw_ = raw;
+  string_offsets_ = std::move(string_offsets);
+}
+
+size_t ArrayItems::size() const {
+  return view_ ? static_cast<size_t>(count_) : owned_.size();
+}
+
+Value ArrayItems::operator[](size_t i) const {
+  if (!view_) return owned_[i];
+  Value v;
+  v.type = static_cast<ValueType>(elem_);
+  if (v.type == ValueType::kString) {
+    const uint64_t off = string_offsets_[i];
+    uint64_t len = 0;
+    std::memcpy(&len, raw_.data() + off, sizeof(len));
+    v.str = raw_.substr(static_cast<size_t>(off) + sizeof(len), static_cast<size_t>(len));
+    return v;
+  }
+  const uint64_t size = min_encoded_size(v.type);
+  ByteReader r(reinterpret_cast<const uint8_t*>(raw_.data()) + i * size, static_cast<size_t>(size));
+  (void)decode_scalar(v.type, r, &v);  // the reader checked the bytes exist
+  return v;
+}
+
+Value ArrayItems::iterator::operator*() const {
+  return (*a_)[i_];
+}
 
 const char* value_type_name(ValueType t) {
   switch (t) {

@@ -23,6 +23,8 @@ inline constexpr uint32_t kDefaultAlignment = 32;
 inline constexpr uint32_t kMaxDims = 4;
 inline constexpr size_t kMaxNameLength = 256;  // tensor names (ggml uses 64)
 inline constexpr size_t kMaxArrayDepth = 4;
+// Arrays of arrays hold their elements in memory: their total count per file is capped.
+inline constexpr uint64_t kMaxNestedArrayElements = 1u << 20;
 
 enum class ValueType : uint32_t {
   kU8 = 0,
@@ -41,6 +43,54 @@ enum class ValueType : uint32_t {
 };
 const char* value_type_name(ValueType t);
 
+struct Value;
+
+// The elements of an array value. Arrays read from a file are views of its bytes
+// (scalars decoded on access, strings through an offset table), so a hostile file
+// cannot make the reader allocate more than ~1 byte per file byte. Arrays of arrays,
+// and arrays built in memory (e.g. for the writer), hold their elements.
+class ArrayItems {
+ public:
+  ArrayItems() = default;
+  ArrayItems(std::vector<Value> owned);  // NOLINT(google-explicit-constructor)
+
+  size_t size() const;
+  bool empty() const { return size() == 0; }
+  // Element i (i < size()), by value.
+  Value operator[](size_t i) const;
+
+  class iterator {
+   public:
+    iterator(const ArrayItems* a, size_t i) : a_(a), i_(i) {}
+    Value operator*() const;
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return i_ != o.i_; }
+    bool operator==(const iterator& o) const { return i_ == o.i_; }
+
+   private:
+    const ArrayItems* a_;
+    size_t i_;
+  };
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, size()}; }
+
+  // Used by the reader: `raw` holds `count` encoded elements of `elem`; for strings,
+  // string_offsets[i] is the offset of element i's length field within raw.
+  void set_view(uint32_t elem, uint64_t count, std::string_view raw,
+                std::vector<uint64_t> string_offsets);
+
+ private:
+  std::vector<Value> owned_;
+  bool view_ = false;
+  uint32_t elem_ = 0;
+  uint64_t count_ = 0;
+  std::string_view raw_;
+  std::vector<uint64_t> string_offsets_;
+};
+
 // One metadata value. Scalars live in the union; strings view the file bytes.
 struct Value {
   ValueType type = ValueType::kU8;
@@ -51,7 +101,7 @@ struct Value {
   } num{};
   std::string_view str;                  // kString
   ValueType elem_type = ValueType::kU8;  // kArray: element type
-  std::vector<Value> items;              // kArray: elements
+  ArrayItems items;                      // kArray: elements
 
   bool is_integer() const;
   // Integer value if this is an integer type (or bool) and fits in [lo, hi].
