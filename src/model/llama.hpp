@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,7 +69,9 @@ Result<LlamaWeights> bind_llama_weights(const LlamaHParams& hp, const TensorLook
 // Per-session mutable state of the forward pass: KV cache and scratch.
 struct LlamaState {
   int32_t n_ctx = 0;
-  std::vector<float> k_cache, v_cache;  // [n_layer][n_ctx][kv_dim]
+  // [n_layer][n_ctx][kv_dim], uninitialised: only positions < n_past are ever read, so the
+  // pages of a large context are touched (and count in RSS) only as the context fills.
+  std::unique_ptr<float[]> k_cache, v_cache;
   // Scratch for up to `max_batch` tokens at once.
   size_t max_batch = 0;
   std::vector<float> x, xb, q, k, v, att_out, hb, hb2;  // [max_batch][...]

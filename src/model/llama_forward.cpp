@@ -46,8 +46,8 @@ Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_
   const auto embd = static_cast<size_t>(hp.n_embd), ff = static_cast<size_t>(hp.n_ff);
   const auto kv = static_cast<size_t>(hp.kv_dim());
   try {
-    s.k_cache.assign(kv_elems, 0.0f);
-    s.v_cache.assign(kv_elems, 0.0f);
+    s.k_cache = std::make_unique_for_overwrite<float[]>(kv_elems);
+    s.v_cache = std::make_unique_for_overwrite<float[]>(kv_elems);
     s.x.resize(max_batch * embd);
     s.xb.resize(max_batch * embd);
     s.q.resize(max_batch * embd);
@@ -79,8 +79,8 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
 
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LlamaLayer& L = w.layers[l];
-    float* kc = s.k_cache.data() + l * n_ctx * kv;
-    float* vc = s.v_cache.data() + l * n_ctx * kv;
+    float* kc = s.k_cache.get() + l * n_ctx * kv;
+    float* vc = s.v_cache.get() + l * n_ctx * kv;
 
     // Attention block.
     for (size_t t = 0; t < n; ++t)

@@ -22,6 +22,27 @@ Status quantize_q8_0(const float* src, uint8_t* dst, size_t n);
 void dequantize_q8_0(const uint8_t* src, float* dst, size_t n);
 Status quantize_q4_0(const float* src, uint8_t* dst, size_t n);
 void dequantize_q4_0(const uint8_t* src, float* dst, size_t n);
+Status quantize_q4_1(const float* src, uint8_t* dst, size_t n);
+void dequantize_q4_1(const uint8_t* src, float* dst, size_t n);
+Status quantize_q5_0(const float* src, uint8_t* dst, size_t n);
+void dequantize_q5_0(const uint8_t* src, float* dst, size_t n);
+Status quantize_q5_1(const float* src, uint8_t* dst, size_t n);
+void dequantize_q5_1(const uint8_t* src, float* dst, size_t n);
+
+// K-quants (super-blocks of 256), ggml's reference quantizers without importance matrix.
+Status quantize_q2_k(const float* src, uint8_t* dst, size_t n);
+void dequantize_q2_k(const uint8_t* src, float* dst, size_t n);
+Status quantize_q3_k(const float* src, uint8_t* dst, size_t n);
+void dequantize_q3_k(const uint8_t* src, float* dst, size_t n);
+Status quantize_q4_k(const float* src, uint8_t* dst, size_t n);
+void dequantize_q4_k(const uint8_t* src, float* dst, size_t n);
+Status quantize_q5_k(const float* src, uint8_t* dst, size_t n);
+void dequantize_q5_k(const uint8_t* src, float* dst, size_t n);
+Status quantize_q6_k(const float* src, uint8_t* dst, size_t n);
+void dequantize_q6_k(const uint8_t* src, float* dst, size_t n);
+// Q8_K: the activation format of K-quant dot products (float32 d, bsums filled in).
+Status quantize_q8_k(const float* src, uint8_t* dst, size_t n);
+void dequantize_q8_k(const uint8_t* src, float* dst, size_t n);
 
 // Shared by the block formats: invalid_argument if some x[i] is inf or nan.
 Status check_finite(const char* type, const float* src, size_t n);

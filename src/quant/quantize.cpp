@@ -16,6 +16,15 @@ bool supported(TensorType type) {
     case TensorType::kBF16:
     case TensorType::kQ8_0:
     case TensorType::kQ4_0:
+    case TensorType::kQ4_1:
+    case TensorType::kQ5_0:
+    case TensorType::kQ5_1:
+    case TensorType::kQ2_K:
+    case TensorType::kQ3_K:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
+    case TensorType::kQ8_K:
       return true;
     default:
       return false;
@@ -68,6 +77,24 @@ Status quantize_row(TensorType type, const float* src, void* dst, size_t n) {
       return quant::quantize_q8_0(src, out, n);
     case TensorType::kQ4_0:
       return quant::quantize_q4_0(src, out, n);
+    case TensorType::kQ4_1:
+      return quant::quantize_q4_1(src, out, n);
+    case TensorType::kQ5_0:
+      return quant::quantize_q5_0(src, out, n);
+    case TensorType::kQ5_1:
+      return quant::quantize_q5_1(src, out, n);
+    case TensorType::kQ2_K:
+      return quant::quantize_q2_k(src, out, n);
+    case TensorType::kQ3_K:
+      return quant::quantize_q3_k(src, out, n);
+    case TensorType::kQ4_K:
+      return quant::quantize_q4_k(src, out, n);
+    case TensorType::kQ5_K:
+      return quant::quantize_q5_k(src, out, n);
+    case TensorType::kQ6_K:
+      return quant::quantize_q6_k(src, out, n);
+    case TensorType::kQ8_K:
+      return quant::quantize_q8_k(src, out, n);
     default:
       break;
   }
@@ -92,6 +119,33 @@ Status dequantize_row(TensorType type, const void* src, float* dst, size_t n) {
       return Status::ok();
     case TensorType::kQ4_0:
       quant::dequantize_q4_0(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ4_1:
+      quant::dequantize_q4_1(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ5_0:
+      quant::dequantize_q5_0(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ5_1:
+      quant::dequantize_q5_1(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ2_K:
+      quant::dequantize_q2_k(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ3_K:
+      quant::dequantize_q3_k(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ4_K:
+      quant::dequantize_q4_k(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ5_K:
+      quant::dequantize_q5_k(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ6_K:
+      quant::dequantize_q6_k(in, dst, n);
+      return Status::ok();
+    case TensorType::kQ8_K:
+      quant::dequantize_q8_k(in, dst, n);
       return Status::ok();
     default:
       break;

@@ -218,11 +218,11 @@ TEST(QuantErrors, RowLengthNotMultipleOfBlock) {
 TEST(QuantErrors, UnsupportedTypeAndNullBuffers) {
   std::vector<float> x(256, 1.0f);
   std::vector<uint8_t> buf(1024);
-  EXPECT_FALSE(can_quantize(TensorType::kQ4_K));
+  EXPECT_FALSE(can_quantize(TensorType::kIQ4_XS));
   EXPECT_FALSE(can_dequantize(TensorType::kI32));
-  EXPECT_EQ(quantize_row(TensorType::kQ4_K, x.data(), buf.data(), 256).code(),
+  EXPECT_EQ(quantize_row(TensorType::kIQ4_XS, x.data(), buf.data(), 256).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(dequantize_row(TensorType::kQ6_K, buf.data(), x.data(), 256).code(),
+  EXPECT_EQ(dequantize_row(TensorType::kIQ4_NL, buf.data(), x.data(), 256).code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(quantize_row(static_cast<TensorType>(99), x.data(), buf.data(), 32).code(),
             StatusCode::kInvalidArgument);
