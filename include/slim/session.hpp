@@ -92,9 +92,17 @@ class Session {
 
   class Impl;
 
+  // Appends one token to each session in a single pass over the weights (micro-batching).
+  // All sessions must share one Model and be distinct; the first one's threads and scratch
+  // are used. Each session's logits are bit-identical to what eval({token}) alone gives.
+  friend Status eval_batch(const std::vector<Session*>& sessions,
+                           const std::vector<int32_t>& tokens);
+
  private:
   explicit Session(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+Status eval_batch(const std::vector<Session*>& sessions, const std::vector<int32_t>& tokens);
 
 }  // namespace slim

@@ -88,4 +88,21 @@ Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_
 void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& state,
                    const int32_t* tokens, size_t n, int32_t pos, ThreadPool& pool);
 
+// One token of a multi-sequence batch: which sequence's KV cache it extends, at which
+// position, and whether its logits are wanted.
+struct LlamaBatchToken {
+  int32_t token = 0;
+  LlamaState* seq = nullptr;  // owner of the KV cache to extend
+  int32_t pos = 0;            // < seq->n_ctx
+  bool want_logits = false;
+};
+
+// Runs tokens of several sequences in one pass over the weights, using `scratch`'s
+// buffers (n <= scratch.max_batch). Logits of the tokens with want_logits go, in order,
+// to rows of `logits_out` (n_vocab floats each). Every token's results are bit-identical
+// to running it alone: products are computed per (token, row) in a fixed order.
+void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& scratch,
+                         const LlamaBatchToken* batch, size_t n, float* logits_out,
+                         ThreadPool& pool);
+
 }  // namespace slim

@@ -1,4 +1,5 @@
 // Forward pass of the Llama family over a chunk of tokens, with the KV cache.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -67,20 +68,45 @@ Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_
 
 void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
                    const int32_t* tokens, size_t n, int32_t pos, ThreadPool& pool) {
+  std::vector<LlamaBatchToken> batch(n);
+  for (size_t t = 0; t < n; ++t) {
+    batch[t] = {tokens[t], &s, pos + static_cast<int32_t>(t), t + 1 == n};
+  }
+  llama_forward_batch(hp, w, s, batch.data(), n, s.logits.data(), pool);
+}
+
+void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
+                         const LlamaBatchToken* batch, size_t n, float* logits_out,
+                         ThreadPool& pool) {
   const kernels::KernelTable& K = kernels::active();
   const auto embd = static_cast<size_t>(hp.n_embd), ff = static_cast<size_t>(hp.n_ff);
   const auto kv = static_cast<size_t>(hp.kv_dim()), hd = static_cast<size_t>(hp.head_dim);
-  const auto n_ctx = static_cast<size_t>(s.n_ctx);
   const size_t group = static_cast<size_t>(hp.n_head / hp.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
 
+  // Per-thread score rows must hold the longest context in the batch.
+  size_t max_keys = 0, total_keys = 0;
+  for (size_t t = 0; t < n; ++t) {
+    max_keys = std::max(max_keys, static_cast<size_t>(batch[t].pos) + 1);
+    total_keys += static_cast<size_t>(batch[t].pos) + 1;
+  }
+  const size_t score_stride = std::max(max_keys, static_cast<size_t>(s.n_ctx));
+  if (s.scores.size() < score_stride * static_cast<size_t>(pool.size())) {
+    s.scores.resize(score_stride * static_cast<size_t>(pool.size()));
+  }
+
   for (size_t t = 0; t < n; ++t)
-    kernels::get_row(w.token_embd, static_cast<uint64_t>(tokens[t]), &s.x[t * embd]);
+    kernels::get_row(w.token_embd, static_cast<uint64_t>(batch[t].token), &s.x[t * embd]);
 
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LlamaLayer& L = w.layers[l];
-    float* kc = s.k_cache.get() + l * n_ctx * kv;
-    float* vc = s.v_cache.get() + l * n_ctx * kv;
+    // Layer l of a sequence's cache: [n_ctx][kv_dim] floats.
+    auto k_layer = [&](const LlamaBatchToken& b) {
+      return b.seq->k_cache.get() + l * static_cast<size_t>(b.seq->n_ctx) * kv;
+    };
+    auto v_layer = [&](const LlamaBatchToken& b) {
+      return b.seq->v_cache.get() + l * static_cast<size_t>(b.seq->n_ctx) * kv;
+    };
 
     // Attention block.
     for (size_t t = 0; t < n; ++t)
@@ -92,7 +118,7 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
     add_bias(s.k.data(), L.bk, n);
     add_bias(s.v.data(), L.bv, n);
     for (size_t t = 0; t < n; ++t) {
-      const int32_t p = pos + static_cast<int32_t>(t);
+      const int32_t p = batch[t].pos;
       for (int32_t h = 0; h < hp.n_head; ++h) {
         apply_rope(&s.q[t * embd + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base,
                    hp.rope_style);
@@ -101,26 +127,28 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
         apply_rope(&s.k[t * kv + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base,
                    hp.rope_style);
       }
-      std::memcpy(kc + static_cast<size_t>(p) * kv, &s.k[t * kv], kv * sizeof(float));
-      std::memcpy(vc + static_cast<size_t>(p) * kv, &s.v[t * kv], kv * sizeof(float));
+      std::memcpy(k_layer(batch[t]) + static_cast<size_t>(p) * kv, &s.k[t * kv],
+                  kv * sizeof(float));
+      std::memcpy(v_layer(batch[t]) + static_cast<size_t>(p) * kv, &s.v[t * kv],
+                  kv * sizeof(float));
     }
     const size_t n_jobs = n * static_cast<size_t>(hp.n_head);
     auto attention = [&](int index, int count) {
       size_t begin = 0, end = 0;
       split_range(n_jobs, index, count, &begin, &end);
-      float* att = &s.scores[static_cast<size_t>(index) * n_ctx];
+      float* att = &s.scores[static_cast<size_t>(index) * score_stride];
       for (size_t job = begin; job < end; ++job) {
         const size_t t = job / static_cast<size_t>(hp.n_head),
                      h = job % static_cast<size_t>(hp.n_head);
-        const size_t n_keys = static_cast<size_t>(pos) + t + 1;
+        const size_t n_keys = static_cast<size_t>(batch[t].pos) + 1;
         const float* q = &s.q[t * embd + h * hd];
         const size_t kv_off = (h / group) * hd;
-        K.attention(q, kc + kv_off, vc + kv_off, kv, n_keys, hd, scale, att,
-                    &s.att_out[t * embd + h * hd]);
+        K.attention(q, k_layer(batch[t]) + kv_off, v_layer(batch[t]) + kv_off, kv, n_keys, hd,
+                    scale, att, &s.att_out[t * embd + h * hd]);
       }
     };
     // Same split rule as matmul: small work runs inline (results do not depend on it).
-    const size_t work = n_jobs * (static_cast<size_t>(pos) + n) * hd * 2;
+    const size_t work = static_cast<size_t>(hp.n_head) * total_keys * hd * 2;
     if (work < kMinParallelWork) {
       ThreadPool::run_inline(attention);
     } else {
@@ -139,10 +167,14 @@ void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& s,
     for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
   }
 
-  // Head: logits for the last token only.
-  const float* last = &s.x[(n - 1) * embd];
-  K.rmsnorm(s.xb.data(), last, w.output_norm.data(), embd, hp.rms_eps);
-  kernels::matmul(w.output, s.xb.data(), 1, s.logits.data(), pool);
+  // Head: normalise the rows whose logits are wanted, packed, then one product for all.
+  size_t n_out = 0;
+  for (size_t t = 0; t < n; ++t) {
+    if (!batch[t].want_logits) continue;
+    K.rmsnorm(&s.xb[n_out * embd], &s.x[t * embd], w.output_norm.data(), embd, hp.rms_eps);
+    ++n_out;
+  }
+  if (n_out > 0) kernels::matmul(w.output, s.xb.data(), n_out, logits_out, pool);
 }
 
 }  // namespace slim

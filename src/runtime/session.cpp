@@ -92,6 +92,56 @@ Status Session::eval(const std::vector<int32_t>& tokens) {
   return Status::ok();
 }
 
+Status eval_batch(const std::vector<Session*>& sessions, const std::vector<int32_t>& tokens) {
+  if (sessions.empty() || sessions.size() != tokens.size()) {
+    return invalid_argument("eval_batch: need one token per session (got " +
+                            std::to_string(sessions.size()) + " sessions, " +
+                            std::to_string(tokens.size()) + " tokens)");
+  }
+  Session::Impl& lead = *sessions[0]->impl_;
+  if (sessions.size() > lead.state.max_batch) {
+    return invalid_argument("eval_batch: " + std::to_string(sessions.size()) +
+                            " sessions exceed the first session's batch size " +
+                            std::to_string(lead.state.max_batch));
+  }
+  const int32_t n_vocab = lead.m->hparams.n_vocab;
+  std::vector<LlamaBatchToken> batch(sessions.size());
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    if (sessions[i] == nullptr)
+      return invalid_argument("eval_batch: null session #" + std::to_string(i));
+    Session::Impl& s = *sessions[i]->impl_;
+    if (s.m != lead.m)
+      return invalid_argument("eval_batch: session #" + std::to_string(i) + " uses another model");
+    for (size_t j = 0; j < i; ++j) {
+      if (sessions[j] == sessions[i])
+        return invalid_argument("eval_batch: session #" + std::to_string(i) + " appears twice");
+    }
+    if (tokens[i] < 0 || tokens[i] >= n_vocab) {
+      return invalid_argument("eval_batch: token " + std::to_string(tokens[i]) + " for session #" +
+                              std::to_string(i) + " is outside the vocabulary");
+    }
+    if (s.n_past >= s.state.n_ctx) {
+      return Status(StatusCode::kContextFull, "eval_batch: session #" + std::to_string(i) +
+                                                  " has a full context (" +
+                                                  std::to_string(s.state.n_ctx) + " tokens)");
+    }
+    batch[i] = {tokens[i], &s.state, s.n_past, true};
+  }
+  std::vector<float> logits(sessions.size() * static_cast<size_t>(n_vocab));
+  llama_forward_batch(lead.m->hparams, lead.m->weights, lead.state, batch.data(), batch.size(),
+                      logits.data(), *lead.pool);
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Session::Impl& s = *sessions[i]->impl_;
+    std::copy(logits.begin() + static_cast<std::ptrdiff_t>(i) * n_vocab,
+              logits.begin() + static_cast<std::ptrdiff_t>(i + 1) * n_vocab,
+              s.state.logits.begin());
+    s.n_past += 1;
+    s.has_logits = true;
+    s.history.push_back(tokens[i]);
+  }
+  return Status::ok();
+}
+
 const float* Session::logits() const {
   return impl_->has_logits ? impl_->state.logits.data() : nullptr;
 }
