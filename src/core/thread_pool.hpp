@@ -41,10 +41,11 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_;
-  const Job* job_ = nullptr;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
-  bool stop_ = false;
+  std::atomic<const Job*> job_{nullptr};
+  std::atomic<uint64_t> generation_{0};  // bumped once per run()
+  std::atomic<int> pending_{0};          // workers still running the current job
+  std::atomic<int> sleepers_{0};         // workers blocked on cv_
+  std::atomic<bool> stop_{false};
 };
 
 // The [begin, end) slice of n items that thread `index` of `count` owns.
