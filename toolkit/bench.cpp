@@ -120,6 +120,7 @@ Result<std::vector<BenchResult>> run_bench(const std::shared_ptr<const Model>& m
       const double prompt_s = seconds_since(t0);
       int32_t next = argmax(session->logits(), session->n_vocab());
       const double ttft_ms = seconds_since(t0) * 1000.0;
+      session->set_profiling(o.profile);
       t0 = Clock::now();
       for (int32_t i = 0; i < o.n_decode; ++i) {
         SLIM_TRY(session->eval({next}));
@@ -129,6 +130,12 @@ Result<std::vector<BenchResult>> run_bench(const std::shared_ptr<const Model>& m
       r.prompt_tokens_per_s = std::max(r.prompt_tokens_per_s, o.n_prompt / prompt_s);
       r.decode_tokens_per_s = std::max(r.decode_tokens_per_s, o.n_decode / decode_s);
       r.ttft_ms = rep == 0 ? ttft_ms : std::min(r.ttft_ms, ttft_ms);
+      if (o.profile) {
+        r.decode_op_ms.clear();
+        for (const auto& [name, sec] : session->op_seconds())
+          r.decode_op_ms.emplace_back(name, sec * 1000.0 / o.n_decode);
+        session->set_profiling(false);
+      }
     }
     r.peak_rss_mb = peak_rss_mb();
     results.push_back(r);

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "slim/model.hpp"
@@ -15,7 +17,8 @@ struct BenchOptions {
   int32_t n_prompt = 128;
   int32_t n_decode = 64;
   std::vector<int> threads = {1, 2};
-  int repetitions = 1;  // best of N for each number
+  int repetitions = 1;   // best of N for each number
+  bool profile = false;  // collect per-op decode time (last repetition)
 };
 
 struct BenchResult {
@@ -27,6 +30,7 @@ struct BenchResult {
   double bandwidth_gb_s = 0;     // sequential-read probe with this many threads
   double roof_tokens_per_s = 0;  // bandwidth / weight bytes read per decoded token
   double percent_of_roof = 0;
+  std::vector<std::pair<std::string, double>> decode_op_ms;  // per decoded token, if profiled
 };
 
 // Bytes of weights a decode step streams: every matrix once (the embedding table only

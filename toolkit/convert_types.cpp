@@ -14,88 +14,57 @@ namespace {
 
 constexpr uint32_t kQuantizationVersion = 2;  // ggml's GGML_QNT_VERSION
 
-bool is_target_type(TensorType t) {
-  switch (t) {
-    case TensorType::kF32:
-    case TensorType::kF16:
-    case TensorType::kBF16:
-    case TensorType::kQ8_0:
-    case TensorType::kQ4_0:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_float_type(TensorType t) {
-  return t == TensorType::kF32 || t == TensorType::kF16 || t == TensorType::kBF16 ||
-         t == TensorType::kQ8_0 || t == TensorType::kQ4_0;
-}
-
-// The output type for one tensor, with a note when a matrix falls back to F16.
-TensorType output_type(const gguf::TensorInfo& t, TensorType target, std::string* note) {
-  const bool matrix =
-      t.n_dims == 2 && t.name.size() >= 7 && t.name.substr(t.name.size() - 7) == ".weight";
-  if (matrix) {
-    const uint32_t block = type_traits(target)->block_elems;
-    if (t.ne[0] % block == 0) return target;
-    *note = "tensor '" + std::string(t.name) + "': row length " + std::to_string(t.ne[0]) +
-            " is not a multiple of the " + std::string(type_name(target)) + " block size " +
-            std::to_string(block) + "; stored as F16";
-    return TensorType::kF16;
-  }
-  if (t.n_dims == 1 && is_float_type(t.type)) return TensorType::kF32;
-  return t.type;
+// The hyper-parameters the mix rules use, from {arch}.* metadata (0 when absent or not a number,
+// e.g. per-layer head-count arrays).
+MixModel mix_model_of(const gguf::GgufFile& f) {
+  MixModel m;
+  auto arch = f.get_string("general.architecture");
+  if (!arch) return m;
+  const std::string a(*arch);
+  auto get = [&](const std::string& key) -> uint32_t {
+    auto v = f.get_uint(a + "." + key, 1u << 20);
+    return v ? static_cast<uint32_t>(*v) : 0u;
+  };
+  m.n_layer = get("block_count");
+  m.n_head = get("attention.head_count");
+  m.n_head_kv = get("attention.head_count_kv");
+  if (m.n_head_kv == 0) m.n_head_kv = m.n_head;  // llama.cpp's default: no grouping
+  return m;
 }
 
 }  // namespace
 
-Result<TensorType> parse_convert_type(std::string_view name) {
-  TensorType t = TensorType::kF32;
-  if (!parse_type_name(name, &t) || !is_target_type(t)) {
-    return invalid_argument("unknown conversion type '" + std::string(name) +
-                            "' (expected one of f32, f16, bf16, q8_0, q4_0)");
-  }
-  return t;
+Result<FileType> parse_convert_type(std::string_view name) {
+  return parse_file_type(name);
 }
 
-Result<uint32_t> llama_file_type(TensorType type) {
-  switch (type) {
-    case TensorType::kF32:
-      return 0u;
-    case TensorType::kF16:
-      return 1u;
-    case TensorType::kQ4_0:
-      return 2u;
-    case TensorType::kQ8_0:
-      return 7u;
-    case TensorType::kBF16:
-      return 32u;
-    default:
-      break;
-  }
-  return invalid_argument("no llama.cpp file type for " + std::string(type_name(type)));
-}
-
-Status convert_gguf_types(const std::string& in_path, const std::string& out_path,
-                          TensorType target,
+Status convert_gguf_types(const std::string& in_path, const std::string& out_path, FileType target,
                           const std::function<void(size_t done, size_t total)>& progress,
-                          std::vector<std::string>* notes) {
-  if (!is_target_type(target)) {
-    return invalid_argument("convert: cannot convert to " + std::string(type_name(target)) +
-                            " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                          std::vector<std::string>* notes, const ConvertOptions& options) {
+  bool known = false;
+  for (const FileTypeInfo& f : file_types()) known = known || f.ftype == target;
+  if (!known) {
+    return invalid_argument("convert: unknown file type " +
+                            std::to_string(static_cast<uint32_t>(target)) +
+                            " (supported: " + file_type_names(", ") + ")");
   }
   if (in_path.empty() || out_path.empty()) return invalid_argument("convert: empty file path");
-  SLIM_ASSIGN_OR_RETURN(const uint32_t ftype, llama_file_type(target));
   SLIM_ASSIGN_OR_RETURN(gguf::GgufFile in, gguf::GgufFile::open(in_path));
+
+  std::vector<MixTensor> plan;
+  plan.reserve(in.tensors().size());
+  for (const gguf::TensorInfo& t : in.tensors())
+    plan.push_back({std::string(t.name), t.n_dims, t.ne[0], t.type});
+  const std::vector<TensorType> types =
+      choose_tensor_types(target, mix_model_of(in), plan, options.pure, notes);
 
   gguf::GgufWriter out;
   for (const gguf::KeyValue& kv : in.metadata()) {
     Status st = out.copy_value(kv.key, kv.value);
     if (!st) return st.with_context("convert " + in_path);
   }
-  out.set_u32("general.file_type", ftype);
-  if (type_traits(target)->block_elems > 1) {
+  out.set_u32("general.file_type", llama_file_type(target));
+  if (type_traits(file_type_info(target).base)->block_elems > 1) {
     out.set_u32("general.quantization_version", kQuantizationVersion);
   }
 
@@ -106,10 +75,9 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
     if (progress) progress(*done, total);
   };
 
-  for (const gguf::TensorInfo& t : in.tensors()) {
-    std::string note;
-    const TensorType to = output_type(t, target, &note);
-    if (!note.empty() && notes != nullptr) notes->push_back(note);
+  for (size_t i = 0; i < in.tensors().size(); ++i) {
+    const gguf::TensorInfo& t = in.tensors()[i];
+    const TensorType to = types[i];
     const std::string name(t.name);
     const std::vector<uint64_t> dims(t.ne, t.ne + t.n_dims);
     const uint8_t* src = in.tensor_data(t);
@@ -135,7 +103,7 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
     if (!row_bytes(t.type, row, &src_row_bytes) || !row_bytes(to, row, &dst_row_bytes)) {
       return internal_error("convert: row size of tensor '" + name + "'");
     }
-    const uint64_t rows = t.n_elements / row;
+    const uint64_t rows = row == 0 ? 0 : t.n_elements / row;  // no division by an empty row
     const TensorType from = t.type;
     auto convert = [=](uint8_t* dst, size_t n) -> Status {
       uint64_t need = 0;

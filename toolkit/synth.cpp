@@ -155,14 +155,19 @@ Result<SynthShape> find_synth_shape(const std::string& name) {
 Status write_synth_model(const SynthShape& s, const SynthOptions& o, const std::string& out_path,
                          const std::function<void(size_t, size_t)>& progress,
                          std::vector<std::string>* notes) {
-  SLIM_ASSIGN_OR_RETURN(uint32_t ftype, llama_file_type(o.type));
-  if (!can_quantize(o.type))
-    return unsupported("synth: cannot write weights of type " + std::string(type_name(o.type)));
+  bool known = false;
+  for (const FileTypeInfo& f : file_types()) known = known || f.ftype == o.type;
+  if (!known) return invalid_argument("synth: unknown file type");
+  if (s.n_embd <= 0 || s.n_ff <= 0 || s.n_layer <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 ||
+      s.n_vocab <= 0 || s.n_ctx <= 0 || s.n_embd % s.n_head != 0)
+    return invalid_argument("synth: shape '" + s.name + "' has a non-positive or uneven size");
   gguf::GgufWriter w;
   const std::string a = s.arch + ".";
   w.set_string("general.architecture", s.arch);
   w.set_string("general.name", s.name + " (random weights, slim synth)");
-  w.set_u32("general.file_type", ftype);
+  w.set_u32("general.file_type", llama_file_type(o.type));
+  if (type_traits(file_type_info(o.type).base)->block_elems > 1)
+    w.set_u32("general.quantization_version", 2);  // ggml's GGML_QNT_VERSION
   w.set_u32(a + "context_length", static_cast<uint32_t>(s.n_ctx));
   w.set_u32(a + "embedding_length", static_cast<uint32_t>(s.n_embd));
   w.set_u32(a + "feed_forward_length", static_cast<uint32_t>(s.n_ff));
@@ -173,31 +178,55 @@ Status write_synth_model(const SynthShape& s, const SynthOptions& o, const std::
   w.set_f32(a + "rope.freq_base", s.rope_base);
   w.set_f32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
   SLIM_TRY(add_vocabulary(w, s, o, notes));
-  ProgressCounter pc;
-  pc.fn = progress;
 
+  // The tensor list first (F32 stand-ins), so the per-tensor types come from the same mix
+  // logic as `slim quantize` (quant_mix.hpp), then the tensors with those types.
+  struct Planned {
+    std::string name;
+    uint64_t cols, rows;  // rows == 0: a vector of `cols` elements filled with `value`
+    float value;
+  };
   const auto embd = static_cast<uint64_t>(s.n_embd), ff = static_cast<uint64_t>(s.n_ff);
   const auto kv = static_cast<uint64_t>(s.n_embd / s.n_head * s.n_head_kv);
   const auto vocab = static_cast<uint64_t>(s.n_vocab);
-  SLIM_TRY(add_matrix(w, &pc, "token_embd.weight", o.type, embd, vocab, o.seed));
-  SLIM_TRY(add_vector(w, &pc, "output_norm.weight", embd, 1.0f));
-  if (!s.tied_output) SLIM_TRY(add_matrix(w, &pc, "output.weight", o.type, embd, vocab, o.seed));
+  std::vector<Planned> plan;
+  plan.push_back({"token_embd.weight", embd, vocab, 0.0f});
+  plan.push_back({"output_norm.weight", embd, 0, 1.0f});
+  if (!s.tied_output) plan.push_back({"output.weight", embd, vocab, 0.0f});
   for (int l = 0; l < s.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
-    SLIM_TRY(add_vector(w, &pc, p + "attn_norm.weight", embd, 1.0f));
-    SLIM_TRY(add_matrix(w, &pc, p + "attn_q.weight", o.type, embd, embd, o.seed));
-    SLIM_TRY(add_matrix(w, &pc, p + "attn_k.weight", o.type, embd, kv, o.seed));
-    SLIM_TRY(add_matrix(w, &pc, p + "attn_v.weight", o.type, embd, kv, o.seed));
+    plan.push_back({p + "attn_norm.weight", embd, 0, 1.0f});
+    plan.push_back({p + "attn_q.weight", embd, embd, 0.0f});
+    plan.push_back({p + "attn_k.weight", embd, kv, 0.0f});
+    plan.push_back({p + "attn_v.weight", embd, kv, 0.0f});
     if (s.qkv_bias) {
-      SLIM_TRY(add_vector(w, &pc, p + "attn_q.bias", embd, 0.0f));
-      SLIM_TRY(add_vector(w, &pc, p + "attn_k.bias", kv, 0.0f));
-      SLIM_TRY(add_vector(w, &pc, p + "attn_v.bias", kv, 0.0f));
+      plan.push_back({p + "attn_q.bias", embd, 0, 0.0f});
+      plan.push_back({p + "attn_k.bias", kv, 0, 0.0f});
+      plan.push_back({p + "attn_v.bias", kv, 0, 0.0f});
     }
-    SLIM_TRY(add_matrix(w, &pc, p + "attn_output.weight", o.type, embd, embd, o.seed));
-    SLIM_TRY(add_vector(w, &pc, p + "ffn_norm.weight", embd, 1.0f));
-    SLIM_TRY(add_matrix(w, &pc, p + "ffn_gate.weight", o.type, embd, ff, o.seed));
-    SLIM_TRY(add_matrix(w, &pc, p + "ffn_up.weight", o.type, embd, ff, o.seed));
-    SLIM_TRY(add_matrix(w, &pc, p + "ffn_down.weight", o.type, ff, embd, o.seed));
+    plan.push_back({p + "attn_output.weight", embd, embd, 0.0f});
+    plan.push_back({p + "ffn_norm.weight", embd, 0, 1.0f});
+    plan.push_back({p + "ffn_gate.weight", embd, ff, 0.0f});
+    plan.push_back({p + "ffn_up.weight", embd, ff, 0.0f});
+    plan.push_back({p + "ffn_down.weight", ff, embd, 0.0f});
+  }
+  std::vector<MixTensor> mix;
+  mix.reserve(plan.size());
+  for (const Planned& t : plan)
+    mix.push_back({t.name, t.rows == 0 ? 1u : 2u, t.cols, TensorType::kF32});
+  const MixModel model{static_cast<uint32_t>(s.n_layer), static_cast<uint32_t>(s.n_head),
+                       static_cast<uint32_t>(s.n_head_kv)};
+  const std::vector<TensorType> types = choose_tensor_types(o.type, model, mix, false, notes);
+
+  ProgressCounter pc;
+  pc.fn = progress;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const Planned& t = plan[i];
+    if (t.rows == 0) {
+      SLIM_TRY(add_vector(w, &pc, t.name, t.cols, t.value));
+    } else {
+      SLIM_TRY(add_matrix(w, &pc, t.name, types[i], t.cols, t.rows, o.seed));
+    }
   }
   pc.total = w.tensor_count();
   return w.write(out_path);

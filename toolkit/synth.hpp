@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "quant/types.hpp"
+#include "quant_mix.hpp"
 #include "slim/status.hpp"
 
 namespace slim::toolkit {
@@ -25,7 +26,8 @@ const std::vector<SynthShape>& synth_shapes();
 Result<SynthShape> find_synth_shape(const std::string& name);
 
 struct SynthOptions {
-  TensorType type = TensorType::kQ8_0;
+  // llama.cpp file type: the weight matrices get that recipe's per-tensor types (quant_mix.hpp).
+  FileType type = FileType::kQ8_0;
   uint64_t seed = 1;
   // Directory holding tokenizer-vectors/*.gguf (../shared). When the shape's vocabulary
   // file is there, its tokenizer is copied; otherwise a generated SentencePiece-style

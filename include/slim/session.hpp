@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "slim/model.hpp"
@@ -83,6 +84,12 @@ class Session {
   const Model& model() const;
   // Forget the context (the KV cache is reused).
   void reset();
+
+  // Per-operation wall time of the forward passes since profiling was enabled (or last
+  // cleared): (operation name, seconds) pairs, plus the number of forward calls.
+  void set_profiling(bool enabled);
+  std::vector<std::pair<std::string, double>> op_seconds() const;
+  int64_t profiled_forward_calls() const;
 
   // Evaluates `prompt` (after what is already in the context) and samples up to
   // params.max_tokens tokens, streaming text to on_text.

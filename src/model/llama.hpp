@@ -10,6 +10,7 @@
 
 #include "core/thread_pool.hpp"
 #include "kernels/matmul.hpp"
+#include "model/op_profile.hpp"
 #include "model/tensor_ref.hpp"
 #include "slim/status.hpp"
 
@@ -77,6 +78,7 @@ struct LlamaState {
   std::vector<float> x, xb, q, k, v, att_out, hb, hb2;  // [max_batch][...]
   std::vector<float> scores;                            // [n_threads][n_ctx]
   std::vector<float> logits;                            // [n_vocab]
+  OpProfile* profile = nullptr;                         // per-op timing when set
 };
 
 // Allocates the state for a context of n_ctx tokens.

@@ -95,8 +95,11 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     s.scores.resize(score_stride * static_cast<size_t>(pool.size()));
   }
 
+  OpTimer timer(s.profile);
+  if (s.profile) ++s.profile->forward_calls;
   for (size_t t = 0; t < n; ++t)
     kernels::get_row(w.token_embd, static_cast<uint64_t>(batch[t].token), &s.x[t * embd]);
+  timer.mark(Op::kEmbed);
 
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LlamaLayer& L = w.layers[l];
@@ -111,12 +114,14 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     // Attention block.
     for (size_t t = 0; t < n; ++t)
       K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.attn_norm.data(), embd, hp.rms_eps);
+    timer.mark(Op::kNorm);
     kernels::matmul(L.wq, s.xb.data(), n, s.q.data(), pool);
     kernels::matmul(L.wk, s.xb.data(), n, s.k.data(), pool);
     kernels::matmul(L.wv, s.xb.data(), n, s.v.data(), pool);
     add_bias(s.q.data(), L.bq, n);
     add_bias(s.k.data(), L.bk, n);
     add_bias(s.v.data(), L.bv, n);
+    timer.mark(Op::kQkv);
     for (size_t t = 0; t < n; ++t) {
       const int32_t p = batch[t].pos;
       for (int32_t h = 0; h < hp.n_head; ++h) {
@@ -132,6 +137,7 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
       std::memcpy(v_layer(batch[t]) + static_cast<size_t>(p) * kv, &s.v[t * kv],
                   kv * sizeof(float));
     }
+    timer.mark(Op::kRope);
     const size_t n_jobs = n * static_cast<size_t>(hp.n_head);
     auto attention = [&](int index, int count) {
       size_t begin = 0, end = 0;
@@ -154,17 +160,23 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     } else {
       pool.run(attention);
     }
+    timer.mark(Op::kAttention);
     kernels::matmul(L.wo, s.att_out.data(), n, s.xb.data(), pool);
     for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
+    timer.mark(Op::kOutProj);
 
     // Feed-forward block.
     for (size_t t = 0; t < n; ++t)
       K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.ffn_norm.data(), embd, hp.rms_eps);
+    timer.mark(Op::kNorm);
     kernels::matmul(L.w_gate, s.xb.data(), n, s.hb.data(), pool);
     kernels::matmul(L.w_up, s.xb.data(), n, s.hb2.data(), pool);
+    timer.mark(Op::kGateUp);
     for (size_t t = 0; t < n; ++t) K.swiglu(&s.hb[t * ff], &s.hb2[t * ff], ff);
+    timer.mark(Op::kActivation);
     kernels::matmul(L.w_down, s.hb.data(), n, s.xb.data(), pool);
     for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
+    timer.mark(Op::kDown);
   }
 
   // Head: normalise the rows whose logits are wanted, packed, then one product for all.
@@ -175,6 +187,7 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     ++n_out;
   }
   if (n_out > 0) kernels::matmul(w.output, s.xb.data(), n_out, logits_out, pool);
+  timer.mark(Op::kHead);
 }
 
 }  // namespace slim

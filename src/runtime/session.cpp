@@ -22,6 +22,7 @@ class Session::Impl {
   int32_t n_past = 0;
   bool has_logits = false;
   std::vector<int32_t> history;  // every token in the context, for repetition penalties
+  OpProfile profile;
 };
 
 const char* stop_reason_name(StopReason r) {
@@ -140,6 +141,23 @@ Status eval_batch(const std::vector<Session*>& sessions, const std::vector<int32
     s.history.push_back(tokens[i]);
   }
   return Status::ok();
+}
+
+void Session::set_profiling(bool enabled) {
+  impl_->profile.reset();
+  impl_->state.profile = enabled ? &impl_->profile : nullptr;
+}
+
+std::vector<std::pair<std::string, double>> Session::op_seconds() const {
+  std::vector<std::pair<std::string, double>> out;
+  for (int i = 0; i < static_cast<int>(Op::kCount); ++i) {
+    out.emplace_back(op_name(static_cast<Op>(i)), impl_->profile.seconds[static_cast<size_t>(i)]);
+  }
+  return out;
+}
+
+int64_t Session::profiled_forward_calls() const {
+  return impl_->profile.forward_calls;
 }
 
 const float* Session::logits() const {

@@ -256,6 +256,104 @@ def case_quantize_roundtrip():
         one_error_line(run("quantize", gguf_model(), os.path.join(d, "x.gguf"), "Q9_9", check=False), "Q9_9")
 
 
+def read_gguf(path):
+    """Metadata (scalars and strings; arrays as None) and [(name, dims, type id)] of a GGUF file."""
+    data = open(path, "rb").read()
+    expect(data[:4] == b"GGUF", f"{path}: not a GGUF file")
+    pos = 4
+    def take(fmt):
+        nonlocal pos
+        v = struct.unpack_from("<" + fmt, data, pos)
+        pos += struct.calcsize("<" + fmt)
+        return v if len(v) > 1 else v[0]
+    def string():
+        nonlocal pos
+        n = take("Q")
+        pos += n
+        return data[pos - n:pos].decode("utf-8", errors="replace")
+    scalar = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+    def value(t):
+        if t == 8:
+            return string()
+        if t == 9:
+            et, n = take("IQ")
+            for _ in range(n):
+                value(et)
+            return None
+        return take(scalar[t])
+    _, n_tensors, n_kv = take("IQQ")
+    meta = {}
+    for _ in range(n_kv):
+        k = string()
+        meta[k] = value(take("I"))
+    tensors = []
+    for _ in range(n_tensors):
+        name = string()
+        nd = take("I")
+        dims = [take("Q") for _ in range(nd)]
+        t = take("I")
+        take("Q")
+        tensors.append((name, dims, t))
+    return meta, tensors
+
+
+# GGUF tensor type ids and llama.cpp file type numbers (ggml.h / llama.h).
+GGML_TYPE = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q5_0": 6, "Q5_1": 7, "Q8_0": 8,
+             "Q2_K": 10, "Q3_K": 11, "Q4_K": 12, "Q5_K": 13, "Q6_K": 14, "BF16": 30}
+FILE_TYPES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q5_0": 8, "Q5_1": 9,
+              "Q2_K": 10, "Q3_K_S": 11, "Q3_K_M": 12, "Q3_K_L": 13, "Q4_K_S": 14, "Q4_K_M": 15,
+              "Q5_K_S": 16, "Q5_K_M": 17, "Q6_K": 18, "BF16": 32}
+
+
+def case_quantize_types():
+    """Every type name: a parseable file with general.file_type set, 1-D tensors F32, and one
+    stderr note per fallback tensor; Q4_K_M and --pure checked tensor by tensor."""
+    with tempfile.TemporaryDirectory() as d:
+        for name, number in FILE_TYPES.items():
+            out = os.path.join(d, f"m-{name}.gguf")
+            p = run("quantize", gguf_model(), out, name.lower() if number % 2 else name)
+            meta, tensors = read_gguf(out)
+            expect(meta.get("general.file_type") == number, f"{name}: general.file_type {meta.get('general.file_type')}")
+            expect(len(tensors) == 48, f"{name}: {len(tensors)} tensors")
+            for tname, dims, t in tensors:
+                if len(dims) == 1:
+                    expect(t == 0, f"{name}: 1-D {tname} is type {t}")
+            err = p.stderr.decode()
+            noted = re.findall(r"^note: tensor '([^']+)'", err, re.M)
+            expect(len(noted) == len(set(noted)), f"{name}: duplicate notes\n{err}")
+            if name in ("F32", "F16", "BF16"):
+                expect(not noted, f"{name}: unexpected notes\n{err}")
+            else:
+                # ffn_down rows are 172 wide: not a multiple of 32 -> F16 for every block type.
+                for l in range(5):
+                    expect(f"blk.{l}.ffn_down.weight" in noted, f"{name}: no note for blk.{l}.ffn_down\n{err}")
+            if name == "Q4_K_M":
+                # Rows are 64 wide: every K-quant falls back (Q4_K -> Q5_0, Q6_K -> Q8_0); the
+                # output head is Q8_0 (64 % 256 != 0); attn_v gets Q6_K in the "more bits"
+                # layers {2, 4} of 5 (llama.cpp use_more_bits); ffn_down F16.
+                types = {tname: t for tname, _, t in tensors}
+                expect(types["output.weight"] == GGML_TYPE["Q8_0"], "Q4_K_M output.weight")
+                expect(types["token_embd.weight"] == GGML_TYPE["Q5_0"], "Q4_K_M token_embd")
+                for l in range(5):
+                    v = GGML_TYPE["Q8_0"] if l in (2, 4) else GGML_TYPE["Q5_0"]
+                    expect(types[f"blk.{l}.attn_v.weight"] == v, f"Q4_K_M blk.{l}.attn_v")
+                    expect(types[f"blk.{l}.attn_q.weight"] == GGML_TYPE["Q5_0"], f"Q4_K_M blk.{l}.attn_q")
+                    expect(types[f"blk.{l}.ffn_down.weight"] == GGML_TYPE["F16"], f"Q4_K_M blk.{l}.ffn_down")
+                matrices = [tname for tname, dims, _ in tensors if len(dims) == 2]
+                expect(sorted(noted) == sorted(matrices), f"Q4_K_M: every matrix is a fallback\n{err}")
+        # --pure: no bigger output head.
+        out = os.path.join(d, "pure.gguf")
+        run("quantize", gguf_model(), out, "Q4_0", "--pure")
+        types = {tname: t for tname, _, t in read_gguf(out)[1]}
+        expect(types["output.weight"] == GGML_TYPE["Q4_0"], "--pure output.weight")
+        p = run("quantize", gguf_model(), os.path.join(d, "x.gguf"), "Q4_K", check=False)
+        one_error_line(p, "Q4_K")
+        for listed in FILE_TYPES:
+            expect(listed in p.stderr.decode(), f"error should list {listed}: {p.stderr.decode()}")
+        usage = run("quantize", "--help").stdout.decode()
+        expect("Q4_K_M" in usage and "Q3_K_S" in usage, usage)
+
+
 def main():
     global A
     ap = argparse.ArgumentParser()

@@ -1,5 +1,5 @@
-// GgufWriter -> GgufFile round trips, writer error handling, and convert_gguf_types on the real
-// stories260K model.
+// GgufWriter -> GgufFile round trips and writer error handling (convert_gguf_types:
+// convert_types_test.cpp).
 #include "format/gguf_writer.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "convert_types.hpp"
 #include "core/fp16.hpp"
 #include "format/gguf.hpp"
 #include "quant/quantize.hpp"
@@ -48,10 +47,6 @@ class TempDir {
  private:
   fs::path path_;
 };
-
-std::string model_path() {
-  return std::string(SLIM_SHARED_DIR) + "/models/stories260K/stories260K.gguf";
-}
 
 Value scalar_u(ValueType t, uint64_t u) {
   Value v;
@@ -393,217 +388,6 @@ TEST(GgufWriter, FillTensorsAreProducedAtWriteTime) {
   const auto& info = f->tensors()[0];
   ASSERT_EQ(info.n_bytes, 12u);
   for (size_t i = 0; i < 12; ++i) EXPECT_EQ(f->tensor_data(info)[i], i * 3);
-}
-
-// ---------------------------------------------------------------- convert_gguf_types
-
-TEST(ConvertTypes, ParseConvertType) {
-  EXPECT_EQ(*toolkit::parse_convert_type("f32"), TensorType::kF32);
-  EXPECT_EQ(*toolkit::parse_convert_type("F16"), TensorType::kF16);
-  EXPECT_EQ(*toolkit::parse_convert_type("bf16"), TensorType::kBF16);
-  EXPECT_EQ(*toolkit::parse_convert_type("Q8_0"), TensorType::kQ8_0);
-  EXPECT_EQ(*toolkit::parse_convert_type("q4_0"), TensorType::kQ4_0);
-  for (std::string_view bad : {"", "q4_k", "i32", "q8", "f16 "}) {
-    EXPECT_EQ(toolkit::parse_convert_type(bad).status().code(), StatusCode::kInvalidArgument)
-        << bad;
-  }
-  EXPECT_EQ(*toolkit::llama_file_type(TensorType::kF32), 0u);
-  EXPECT_EQ(*toolkit::llama_file_type(TensorType::kF16), 1u);
-  EXPECT_EQ(*toolkit::llama_file_type(TensorType::kQ4_0), 2u);
-  EXPECT_EQ(*toolkit::llama_file_type(TensorType::kQ8_0), 7u);
-  EXPECT_EQ(*toolkit::llama_file_type(TensorType::kBF16), 32u);
-}
-
-TEST(ConvertTypes, RejectsBadArguments) {
-  TempDir dir;
-  EXPECT_EQ(toolkit::convert_gguf_types(model_path(), dir.file("x.gguf"), TensorType::kQ4_K).code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      toolkit::convert_gguf_types(dir.file("missing.gguf"), dir.file("x.gguf"), TensorType::kF16)
-          .code(),
-      StatusCode::kNotFound);
-  EXPECT_FALSE(fs::exists(dir.file("x.gguf")));
-}
-
-// Largest allowed |converted - original| for one element, given the original block.
-double tolerance(TensorType t, float x, double block_amax) {
-  switch (t) {
-    case TensorType::kF32:
-      return 0.0;
-    // Round to nearest: half an ulp (relative 2^-11 / 2^-8) or half the smallest subnormal.
-    case TensorType::kF16:
-      return std::fabs(x) * std::ldexp(1.0, -11) + std::ldexp(1.0, -25);
-    case TensorType::kBF16:
-      return std::fabs(x) * std::ldexp(1.0, -8) + 1e-40;
-    // Half a step of d = amax/127, plus fp16 rounding of d over |q| <= 127.
-    case TensorType::kQ8_0:
-      return block_amax / 127.0 * (0.5 + 127.0 * std::ldexp(1.0, -11)) + 1e-7;
-    // The sign opposite to max can clamp at q = 15: up to one step d = amax/8 (+ fp16 of d).
-    case TensorType::kQ4_0:
-      return block_amax / 8.0 * (1.0 + 8.0 * std::ldexp(1.0, -11)) + 1e-7;
-    default:
-      return 0.0;
-  }
-}
-
-void check_conversion(TensorType target) {
-  SCOPED_TRACE(std::string(type_name(target)));
-  TempDir dir;
-  const std::string out_path = dir.file("out.gguf");
-  std::vector<std::pair<size_t, size_t>> calls;
-  std::vector<std::string> notes;
-  Status st = toolkit::convert_gguf_types(
-      model_path(), out_path, target,
-      [&](size_t done, size_t total) {
-        calls.push_back({done, total});
-      },
-      &notes);
-  ASSERT_TRUE(st.is_ok()) << st.to_string();
-  EXPECT_FALSE(fs::exists(out_path + ".tmp"));
-
-  auto in = GgufFile::open(model_path());
-  ASSERT_TRUE(in.is_ok()) << in.status().to_string();
-  auto out = GgufFile::open(out_path);
-  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
-
-  // Progress: once per tensor, in order, ending at total.
-  ASSERT_EQ(calls.size(), in->tensors().size());
-  for (size_t i = 0; i < calls.size(); ++i) {
-    EXPECT_EQ(calls[i].first, i + 1);
-    EXPECT_EQ(calls[i].second, in->tensors().size());
-  }
-
-  // Metadata: every input key with an equal value, plus the file type (and quantization version).
-  const bool block_type = target == TensorType::kQ8_0 || target == TensorType::kQ4_0;
-  std::set<std::string> want_keys, got_keys;
-  for (const auto& kv : in->metadata()) want_keys.insert(std::string(kv.key));
-  want_keys.insert("general.file_type");
-  if (block_type) want_keys.insert("general.quantization_version");
-  for (const auto& kv : out->metadata()) got_keys.insert(std::string(kv.key));
-  EXPECT_EQ(got_keys, want_keys);
-  EXPECT_EQ(*out->get_uint("general.file_type", 1000), *toolkit::llama_file_type(target));
-  if (block_type) {
-    EXPECT_EQ(*out->get_uint("general.quantization_version", 100), 2u);
-  }
-  EXPECT_EQ(*out->get_string("general.architecture"), "llama");
-  EXPECT_EQ(*out->get_uint("llama.feed_forward_length", 100000), 172u);
-  auto in_tokens = in->get_array("tokenizer.ggml.tokens", ValueType::kString);
-  auto out_tokens = out->get_array("tokenizer.ggml.tokens", ValueType::kString);
-  ASSERT_TRUE(in_tokens.is_ok() && out_tokens.is_ok());
-  ASSERT_EQ((*out_tokens)->items.size(), (*in_tokens)->items.size());
-  for (size_t i = 0; i < (*in_tokens)->items.size(); ++i) {
-    ASSERT_EQ((*out_tokens)->items[i].str, (*in_tokens)->items[i].str) << i;
-  }
-  EXPECT_EQ(*out->get_float("llama.attention.layer_norm_rms_epsilon"),
-            *in->get_float("llama.attention.layer_norm_rms_epsilon"));
-
-  // Tensors: same names, order and shapes; types and values as specified.
-  ASSERT_EQ(out->tensors().size(), in->tensors().size());
-  size_t fallbacks = 0;
-  for (size_t i = 0; i < in->tensors().size(); ++i) {
-    const gguf::TensorInfo& a = in->tensors()[i];
-    const gguf::TensorInfo& b = out->tensors()[i];
-    SCOPED_TRACE(std::string(a.name));
-    ASSERT_EQ(a.name, b.name);
-    ASSERT_EQ(a.n_dims, b.n_dims);
-    for (uint32_t d = 0; d < a.n_dims; ++d) EXPECT_EQ(a.ne[d], b.ne[d]);
-    ASSERT_EQ(a.type, TensorType::kF32);  // stories260K is all F32
-    const bool is_ffn_down = a.name.find("ffn_down") != std::string_view::npos;
-    TensorType want = TensorType::kF32;
-    if (a.n_dims == 2) want = (is_ffn_down && block_type) ? TensorType::kF16 : target;
-    EXPECT_EQ(b.type, want);
-    if (is_ffn_down) {
-      EXPECT_EQ(a.ne[0], 172u);
-    }
-    if (is_ffn_down && block_type) {
-      ++fallbacks;
-      const bool noted = std::any_of(notes.begin(), notes.end(), [&](const std::string& n) {
-        return n.find(std::string(a.name)) != std::string::npos &&
-               n.find("F16") != std::string::npos;
-      });
-      EXPECT_TRUE(noted) << "no note for the F16 fallback";
-    }
-
-    // Values: dequantize row by row and compare with the F32 original, block by block.
-    const auto* orig = reinterpret_cast<const float*>(in->tensor_data(a));
-    const uint64_t row = a.ne[0];
-    const uint64_t rows = a.n_elements / row;
-    uint64_t out_row_bytes = 0;
-    ASSERT_TRUE(row_bytes(b.type, row, &out_row_bytes));
-    std::vector<float> y(row);
-    const uint32_t block = type_traits(b.type)->block_elems;
-    double max_err = 0.0;
-    for (uint64_t r = 0; r < rows; ++r) {
-      ASSERT_TRUE(
-          dequantize_row(b.type, out->tensor_data(b) + r * out_row_bytes, y.data(), row).is_ok());
-      for (uint64_t j0 = 0; j0 < row; j0 += block) {
-        double amax = 0.0;
-        float xs[32];
-        for (uint32_t j = 0; j < block; ++j) {
-          std::memcpy(&xs[j], orig + r * row + j0 + j, 4);
-          amax = std::max(amax, std::fabs(static_cast<double>(xs[j])));
-        }
-        for (uint32_t j = 0; j < block; ++j) {
-          const double err = std::fabs(static_cast<double>(y[j0 + j]) - xs[j]);
-          max_err = std::max(max_err, err);
-          ASSERT_LE(err, tolerance(b.type, xs[j], amax))
-              << "row " << r << " element " << j0 + j << ": " << xs[j] << " -> " << y[j0 + j];
-        }
-      }
-    }
-    if (b.type == TensorType::kF32) {
-      EXPECT_EQ(max_err, 0.0);
-    }
-  }
-  EXPECT_EQ(fallbacks, block_type ? 5u : 0u);
-  EXPECT_EQ(notes.size(), fallbacks);
-}
-
-TEST(ConvertTypes, Stories260KToF16) {
-  check_conversion(TensorType::kF16);
-}
-TEST(ConvertTypes, Stories260KToBF16) {
-  check_conversion(TensorType::kBF16);
-}
-TEST(ConvertTypes, Stories260KToQ8_0) {
-  check_conversion(TensorType::kQ8_0);
-}
-TEST(ConvertTypes, Stories260KToQ4_0) {
-  check_conversion(TensorType::kQ4_0);
-}
-TEST(ConvertTypes, Stories260KToF32IsLossless) {
-  check_conversion(TensorType::kF32);
-}
-
-// Converting a converted model again (source Q8_0/F16 tensors) works and copies same-type
-// tensors byte for byte.
-TEST(ConvertTypes, FromQuantizedSource) {
-  TempDir dir;
-  const std::string q8 = dir.file("q8.gguf");
-  const std::string q8b = dir.file("q8b.gguf");
-  const std::string f32 = dir.file("f32.gguf");
-  ASSERT_TRUE(toolkit::convert_gguf_types(model_path(), q8, TensorType::kQ8_0).is_ok());
-  ASSERT_TRUE(toolkit::convert_gguf_types(q8, q8b, TensorType::kQ8_0).is_ok());
-  EXPECT_EQ(read_file(q8), read_file(q8b));
-  ASSERT_TRUE(toolkit::convert_gguf_types(q8, f32, TensorType::kF32).is_ok());
-  auto a = GgufFile::open(q8);
-  auto b = GgufFile::open(f32);
-  ASSERT_TRUE(a.is_ok() && b.is_ok());
-  for (size_t i = 0; i < a->tensors().size(); ++i) {
-    const auto& ta = a->tensors()[i];
-    const auto& tb = b->tensors()[i];
-    ASSERT_EQ(tb.type, TensorType::kF32);
-    std::vector<float> ya(ta.n_elements);
-    const uint64_t row = ta.ne[0];
-    uint64_t rb = 0;
-    ASSERT_TRUE(row_bytes(ta.type, row, &rb));
-    for (uint64_t r = 0; r < ta.n_elements / row; ++r) {
-      ASSERT_TRUE(
-          dequantize_row(ta.type, a->tensor_data(ta) + r * rb, ya.data() + r * row, row).is_ok());
-    }
-    EXPECT_EQ(std::memcmp(ya.data(), b->tensor_data(tb), tb.n_bytes), 0) << ta.name;
-  }
-  EXPECT_EQ(*b->get_uint("general.file_type", 100), 0u);
 }
 
 }  // namespace

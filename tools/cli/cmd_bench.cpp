@@ -27,15 +27,16 @@ bool parse_threads(const std::string& s, std::vector<int>* out) {
 
 int cmd_bench(const std::vector<std::string>& argv) {
   Args a(argv, {"-m", "--model", "-p", "-n", "-t", "--threads", "-r", "--repetitions"},
-         {"--json", "--help", "-h"});
+         {"--json", "--profile", "--help", "-h"});
   if (a.has("--help") || a.has("-h")) {
-    std::puts("usage: slim bench -m MODEL [-p 128] [-n 64] [-t 1,2] [-r 3] [--json]");
+    std::puts("usage: slim bench -m MODEL [-p 128] [-n 64] [-t 1,2] [-r 3] [--profile] [--json]");
     return 0;
   }
   toolkit::BenchOptions o;
   o.n_prompt = static_cast<int32_t>(a.get_int({"-p"}, 128));
   o.n_decode = static_cast<int32_t>(a.get_int({"-n"}, 64));
   o.repetitions = static_cast<int>(a.get_int({"-r", "--repetitions"}, 3));
+  o.profile = a.has("--profile");
   if (!a.ok()) return fail("bench", a.error());
   o.threads.clear();
   if (!parse_threads(a.get({"-t", "--threads"}, "1,2"), &o.threads)) {
@@ -83,6 +84,16 @@ int cmd_bench(const std::vector<std::string>& argv) {
     std::printf("| %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f%% |\n", r.threads,
                 r.prompt_tokens_per_s, r.decode_tokens_per_s, r.ttft_ms, r.peak_rss_mb,
                 r.bandwidth_gb_s, r.roof_tokens_per_s, r.percent_of_roof);
+  }
+  for (const toolkit::BenchResult& r : *results) {
+    if (r.decode_op_ms.empty()) continue;
+    double total = 0;
+    for (const auto& op : r.decode_op_ms) total += op.second;
+    std::printf("\ndecode profile, %d thread(s): ms per token by operation\n", r.threads);
+    for (const auto& [name, ms] : r.decode_op_ms) {
+      std::printf("  %-20s %8.3f ms  %5.1f%%\n", name.c_str(), ms,
+                  total > 0 ? 100.0 * ms / total : 0.0);
+    }
   }
   return 0;
 }

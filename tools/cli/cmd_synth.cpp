@@ -18,8 +18,9 @@ int cmd_synth(const std::vector<std::string>& argv) {
     shapes += (shapes.empty() ? "" : "|") + s.name;
   if (a.has("--help") || a.has("-h") || a.has("--list")) {
     std::printf(
-        "usage: slim synth --shape %s [--type Q8_0] -o FILE.gguf [--seed N] [--shared DIR]\n",
-        shapes.c_str());
+        "usage: slim synth --shape %s [--type Q8_0] -o FILE.gguf [--seed N] [--shared DIR]\n"
+        "  --type: %s\n",
+        shapes.c_str(), toolkit::file_type_names().c_str());
     return 0;
   }
   if (!a.ok()) return fail("synth", a.error());
