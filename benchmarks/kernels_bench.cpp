@@ -1,12 +1,13 @@
 // Kernel micro benchmarks, one thread: matrix x vector (decode) per weight type per ISA table
 // this machine runs, as weight bytes streamed per second (GB/s = 1e9 bytes/s), plus the
 // element-wise ops. The matvec includes preparing the activation row (Q8 quantization for
-// Q8_0/Q4_0) once, as kernels::matmul does.
+// every block type) once, as kernels::matmul does.
 //
 //   build/bin/kernels_bench --benchmark_min_time=1
 //   build/bin/kernels_bench --benchmark_filter='matvec/Q8_0'
 //
-// Shapes: cols x rows = 576 x 1536 (a SmolLM2-135M FFN matrix) and 576 x 49152 (its output head).
+// Shapes: cols x rows = 576 x 1536 (a SmolLM2-135M FFN matrix), 576 x 49152 (its output head),
+// 4608 x 192 and 1536 x 576 (its FFN down projection; the only one K-quants fit).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -118,14 +119,17 @@ void BM_Op(benchmark::State& state, const KernelTable* k, int op, size_t n) {
 }
 
 void register_all() {
-  const std::pair<TensorType, const char*> types[] = {{TensorType::kF32, "F32"},
-                                                      {TensorType::kF16, "F16"},
-                                                      {TensorType::kBF16, "BF16"},
-                                                      {TensorType::kQ8_0, "Q8_0"},
-                                                      {TensorType::kQ4_0, "Q4_0"}};
-  const std::pair<size_t, size_t> shapes[] = {{576, 1536}, {576, 49152}, {4608, 192}};
+  const std::pair<TensorType, const char*> types[] = {
+      {TensorType::kF32, "F32"},   {TensorType::kF16, "F16"},   {TensorType::kBF16, "BF16"},
+      {TensorType::kQ8_0, "Q8_0"}, {TensorType::kQ4_0, "Q4_0"}, {TensorType::kQ4_1, "Q4_1"},
+      {TensorType::kQ5_0, "Q5_0"}, {TensorType::kQ5_1, "Q5_1"}, {TensorType::kQ2_K, "Q2_K"},
+      {TensorType::kQ3_K, "Q3_K"}, {TensorType::kQ4_K, "Q4_K"}, {TensorType::kQ5_K, "Q5_K"},
+      {TensorType::kQ6_K, "Q6_K"}};
+  // 1536 x 576: the FFN down projection (K-quants need rows of a multiple of 256 elements).
+  const std::pair<size_t, size_t> shapes[] = {{576, 1536}, {576, 49152}, {4608, 192}, {1536, 576}};
   for (const auto& [type, tname] : types) {
     for (const auto& [cols, rows] : shapes) {
+      if (cols % slim::type_traits(type)->block_elems != 0) continue;
       for (Isa isa : slim::kernels::available_isas()) {
         const KernelTable* k = slim::kernels::table_for(isa);
         const std::string name = std::string("matvec/") + tname + "/" + std::to_string(cols) + "x" +

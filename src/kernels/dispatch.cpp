@@ -48,6 +48,23 @@ KernelTable make_reference() {
   t.type[static_cast<uint32_t>(TensorType::kBF16)].dequantize = dequant_thunk<TensorType::kBF16>;
   t.type[static_cast<uint32_t>(TensorType::kQ8_0)].dequantize = dequant_thunk<TensorType::kQ8_0>;
   t.type[static_cast<uint32_t>(TensorType::kQ4_0)].dequantize = dequant_thunk<TensorType::kQ4_0>;
+  // The other block formats: all dotted with the Q8 activation row (ADR 0003).
+  set_type(t, TensorType::kQ4_1, ActFormat::kQ8, ref::vec_dot_q4_1);
+  set_type(t, TensorType::kQ5_0, ActFormat::kQ8, ref::vec_dot_q5_0);
+  set_type(t, TensorType::kQ5_1, ActFormat::kQ8, ref::vec_dot_q5_1);
+  set_type(t, TensorType::kQ2_K, ActFormat::kQ8, ref::vec_dot_q2_k);
+  set_type(t, TensorType::kQ3_K, ActFormat::kQ8, ref::vec_dot_q3_k);
+  set_type(t, TensorType::kQ4_K, ActFormat::kQ8, ref::vec_dot_q4_k);
+  set_type(t, TensorType::kQ5_K, ActFormat::kQ8, ref::vec_dot_q5_k);
+  set_type(t, TensorType::kQ6_K, ActFormat::kQ8, ref::vec_dot_q6_k);
+  t.type[static_cast<uint32_t>(TensorType::kQ4_1)].dequantize = dequant_thunk<TensorType::kQ4_1>;
+  t.type[static_cast<uint32_t>(TensorType::kQ5_0)].dequantize = dequant_thunk<TensorType::kQ5_0>;
+  t.type[static_cast<uint32_t>(TensorType::kQ5_1)].dequantize = dequant_thunk<TensorType::kQ5_1>;
+  t.type[static_cast<uint32_t>(TensorType::kQ2_K)].dequantize = dequant_thunk<TensorType::kQ2_K>;
+  t.type[static_cast<uint32_t>(TensorType::kQ3_K)].dequantize = dequant_thunk<TensorType::kQ3_K>;
+  t.type[static_cast<uint32_t>(TensorType::kQ4_K)].dequantize = dequant_thunk<TensorType::kQ4_K>;
+  t.type[static_cast<uint32_t>(TensorType::kQ5_K)].dequantize = dequant_thunk<TensorType::kQ5_K>;
+  t.type[static_cast<uint32_t>(TensorType::kQ6_K)].dequantize = dequant_thunk<TensorType::kQ6_K>;
   t.quantize_q8 = ref::quantize_q8;
   t.rmsnorm = ref::rmsnorm;
   t.softmax = ref::softmax;
@@ -71,6 +88,19 @@ KernelTable make_reference() {
     (t).swiglu = ns::swiglu;                                           \
     (t).add = ns::add;                                                 \
     (t).attention = ns::attention;                                     \
+  } while (false)
+
+// The block formats beyond Q8_0 / Q4_0 (x86 only so far; NEON uses the reference for them).
+#define SLIM_FILL_MORE_BLOCKS(t, ns)                                  \
+  do {                                                                \
+    set_type(t, TensorType::kQ4_1, ActFormat::kQ8, ns::vec_dot_q4_1); \
+    set_type(t, TensorType::kQ5_0, ActFormat::kQ8, ns::vec_dot_q5_0); \
+    set_type(t, TensorType::kQ5_1, ActFormat::kQ8, ns::vec_dot_q5_1); \
+    set_type(t, TensorType::kQ2_K, ActFormat::kQ8, ns::vec_dot_q2_k); \
+    set_type(t, TensorType::kQ3_K, ActFormat::kQ8, ns::vec_dot_q3_k); \
+    set_type(t, TensorType::kQ4_K, ActFormat::kQ8, ns::vec_dot_q4_k); \
+    set_type(t, TensorType::kQ5_K, ActFormat::kQ8, ns::vec_dot_q5_k); \
+    set_type(t, TensorType::kQ6_K, ActFormat::kQ8, ns::vec_dot_q6_k); \
   } while (false)
 
 // True if this build has a table for `isa` and the CPU (and OS) can run its instructions.
@@ -108,11 +138,13 @@ KernelTable make_table(Isa isa) {
 #if defined(SLIM_KERNELS_AVX2)
     case Isa::kAvx2:
       SLIM_FILL_TABLE(t, avx2);
+      SLIM_FILL_MORE_BLOCKS(t, avx2);
       break;
 #endif
 #if defined(SLIM_KERNELS_AVX512)
     case Isa::kAvx512:
       SLIM_FILL_TABLE(t, avx512);
+      SLIM_FILL_MORE_BLOCKS(t, avx512);
       break;
 #endif
 #if defined(SLIM_KERNELS_NEON)
@@ -134,6 +166,7 @@ KernelTable make_table(Isa isa) {
 }
 
 #undef SLIM_FILL_TABLE
+#undef SLIM_FILL_MORE_BLOCKS
 
 struct Registry {
   KernelTable tables[kNumIsas];

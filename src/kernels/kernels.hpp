@@ -6,8 +6,9 @@
 //
 // Matrix products work on "prepared" activations: per weight type, the table says which
 // activation format the dot product consumes (ActFormat). F32/F16/BF16 weights are dotted with
-// the F32 activations as they are; Q8_0/Q4_0 weights with a Q8 activation row made once per token
-// per product by quantize_q8 (docs/adr/0003-q8-activations-and-dispatch.md).
+// the F32 activations as they are; every block type (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K)
+// with a Q8 activation row made once per token per product by quantize_q8
+// (docs/adr/0003-q8-activations-and-dispatch.md).
 #pragma once
 
 #include <cstddef>
@@ -41,7 +42,7 @@ enum class ActFormat : uint8_t {
 // Q8 activation row of n elements (n a multiple of 32), nb = n / 32 blocks, struct of arrays:
 //   int8_t  qs[n]    at byte 0            q[j] = nearest-even(clamp(x[j] / d, -127, 127))
 //   float   d[nb]    at byte n            d = max|x| / 127 over the block (0 for a zero block)
-//   int32_t s[nb]    at byte n + 4 * nb   s = sum of the block's 32 q (exact; Q4_0 uses it)
+//   int32_t s[nb]    at byte n + 4 * nb   s = sum of the block's 32 q (exact; offsets and mins)
 // No alignment is required (kernels use unaligned loads).
 inline constexpr size_t kQ8ActBlock = 32;
 // Bytes of a prepared row of n elements in format f.

@@ -88,7 +88,7 @@ std::vector<uint8_t> weight_row(Rng& rng, TensorType type, size_t n) {
 void check_table(const KernelTable& s, const KernelTable& r) {
   const std::string isa = s.name;
   Rng rng{1};
-  for (size_t nb : {1, 3, 7, 8, 9, 31, 33, 257}) {
+  for (size_t nb : {1, 3, 7, 8, 9, 24, 31, 33, 257}) {
     const size_t n = nb * 32;
     const std::string at = isa + " blocks " + std::to_string(nb);
     const std::vector<float> x = activations(rng, n);
@@ -101,7 +101,10 @@ void check_table(const KernelTable& s, const KernelTable& r) {
     std::vector<float> xf = x;  // finite activations for the dots
     for (float& v : xf) v = std::isfinite(v) ? v : 1.0f;
     r.quantize_q8(xf.data(), b.p, n);
-    for (TensorType t : {TensorType::kQ8_0, TensorType::kQ4_0}) {
+    for (TensorType t : {TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0,
+                         TensorType::kQ5_1, TensorType::kQ2_K, TensorType::kQ3_K, TensorType::kQ4_K,
+                         TensorType::kQ5_K, TensorType::kQ6_K}) {
+      if (n % slim::type_traits(t)->block_elems != 0) continue;  // K-quants: 8 and 24 blocks
       const std::vector<uint8_t> row = weight_row(rng, t, n);
       Buffer w(row.size(), 3);
       std::memcpy(w.p, row.data(), row.size());

@@ -293,6 +293,72 @@ TEST_P(KernelsIsa, BlockDotsAreBitIdentical) {
   }
 }
 
+// The other block formats (ADR 0003, kernels/ref/vec_dot_k.cpp): bit-identical to the reference,
+// on quantized rows and on rows of random bytes (every level, scale and min pattern; the fp16
+// fields are kept finite so that no nan payloads are compared).
+struct MoreBlockType {
+  TensorType type;
+  size_t elems;               // elements per block
+  std::vector<size_t> fp16s;  // byte offsets of the fp16 fields in a block
+};
+
+const std::vector<MoreBlockType>& more_block_types() {
+  static const std::vector<MoreBlockType> k = {
+      {TensorType::kQ4_1, 32, {0, 2}},  {TensorType::kQ5_0, 32, {0}},
+      {TensorType::kQ5_1, 32, {0, 2}},  {TensorType::kQ2_K, 256, {80, 82}},
+      {TensorType::kQ3_K, 256, {108}},  {TensorType::kQ4_K, 256, {0, 2}},
+      {TensorType::kQ5_K, 256, {0, 2}}, {TensorType::kQ6_K, 256, {208}},
+  };
+  return k;
+}
+
+std::vector<uint8_t> random_block_row(Rng& rng, const MoreBlockType& t, size_t n) {
+  uint64_t bytes = 0;
+  EXPECT_TRUE(row_bytes(t.type, n, &bytes));
+  std::vector<uint8_t> row(bytes);
+  for (uint8_t& b : row) b = static_cast<uint8_t>(rng.next());
+  const size_t block_bytes = bytes / (n / t.elems);
+  for (size_t b = 0; b < n / t.elems; ++b) {
+    for (size_t off : t.fp16s) {
+      uint8_t* hi = &row[b * block_bytes + off + 1];
+      if ((*hi & 0x7c) == 0x7c) *hi = static_cast<uint8_t>(*hi & ~0x40);  // inf/nan -> finite
+    }
+  }
+  return row;
+}
+
+TEST_P(KernelsIsa, MoreBlockDotsAreBitIdentical) {
+  Rng rng(21);
+  for (const MoreBlockType& t : more_block_types()) {
+    ASSERT_EQ(ref().of(t.type).act, ActFormat::kQ8);
+    ASSERT_EQ(simd().of(t.type).act, ActFormat::kQ8);
+    const std::vector<size_t> counts = t.elems == 32
+                                           ? std::vector<size_t>{1, 2, 3, 7, 8, 9, 15, 17, 33, 257}
+                                           : std::vector<size_t>{1, 2, 3, 5, 9};
+    for (size_t nblk : counts) {
+      for (size_t off : {0, 1, 2, 3}) {
+        const size_t n = nblk * t.elems;
+        SCOPED_TRACE(std::string(type_name(t.type)) + " blocks " + std::to_string(nblk) +
+                     " offset " + std::to_string(off));
+        const std::vector<float> x = activations(rng, n);
+        const size_t bytes = kernels::act_row_bytes(ActFormat::kQ8, n);
+        Buffer act(bytes, 3 - off);
+        ref().quantize_q8(x.data(), act.data(), n);
+        for (int random : {0, 1}) {
+          const std::vector<uint8_t> row =
+              random ? random_block_row(rng, t, n) : weight_row(rng, t.type, n);
+          Buffer w(row.size(), off);
+          std::memcpy(w.data(), row.data(), row.size());
+          const float want = ref().of(t.type).vec_dot(row.data(), act.data(), n);
+          const float got = simd().of(t.type).vec_dot(w.data(), act.data(), n);
+          EXPECT_EQ(f32_to_bits(got), f32_to_bits(want))
+              << (random ? "random bytes: " : "quantized: ") << got << " vs " << want;
+        }
+      }
+    }
+  }
+}
+
 TEST_P(KernelsIsa, FloatDotsWithinTolerance) {
   Rng rng(3);
   for (TensorType type : {TensorType::kF32, TensorType::kF16, TensorType::kBF16}) {
@@ -332,6 +398,15 @@ TEST_P(KernelsIsa, DequantizeIsBitIdentical) {
     simd().of(type).dequantize(row.data(), a.data(), n);
     ref().of(type).dequantize(row.data(), b.data(), n);
     EXPECT_EQ(std::memcmp(a.data(), b.data(), n * 4), 0) << type_name(type);
+  }
+  for (const MoreBlockType& t : more_block_types()) {
+    const size_t n = t.elems * 9;
+    const std::vector<uint8_t> row = random_block_row(rng, t, n);
+    std::vector<float> a(n), b(n);
+    ASSERT_NE(simd().of(t.type).dequantize, nullptr) << type_name(t.type);
+    simd().of(t.type).dequantize(row.data(), a.data(), n);
+    ref().of(t.type).dequantize(row.data(), b.data(), n);
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), n * 4), 0) << type_name(t.type);
   }
 }
 

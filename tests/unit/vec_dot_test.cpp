@@ -92,6 +92,22 @@ kernels::VecDotFn ref_fn(TensorType t) {
       return kernels::ref::vec_dot_q8_0;
     case TensorType::kQ4_0:
       return kernels::ref::vec_dot_q4_0;
+    case TensorType::kQ4_1:
+      return kernels::ref::vec_dot_q4_1;
+    case TensorType::kQ5_0:
+      return kernels::ref::vec_dot_q5_0;
+    case TensorType::kQ5_1:
+      return kernels::ref::vec_dot_q5_1;
+    case TensorType::kQ2_K:
+      return kernels::ref::vec_dot_q2_k;
+    case TensorType::kQ3_K:
+      return kernels::ref::vec_dot_q3_k;
+    case TensorType::kQ4_K:
+      return kernels::ref::vec_dot_q4_k;
+    case TensorType::kQ5_K:
+      return kernels::ref::vec_dot_q5_k;
+    case TensorType::kQ6_K:
+      return kernels::ref::vec_dot_q6_k;
     default:
       return nullptr;
   }
@@ -149,6 +165,91 @@ TEST(VecDotRef, Q8_0) {
 }
 TEST(VecDotRef, Q4_0) {
   check_type(TensorType::kQ4_0, {32, 96, 224, 1056});
+}
+
+// Types whose weights are a * q - b (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K): the kernel computes the two
+// parts separately per block (float(A) * d - float(M) * dmin), so the bound uses
+// sum |a_i q_i x_i| + |b_i x_i|. The parts come from dequantizing copies of the row with the min
+// scale (resp. the scale) set to zero; both are exact floats (a fp16 scale times a small integer
+// level times a small integer), so "exact" = sum (a_i q_i - b_i) x_i in double. The double
+// reference below decodes nothing itself: only byte offsets of the fp16 fields are used.
+struct TwoPart {
+  TensorType type;
+  size_t elems, bytes;
+  size_t d_off;   // fp16 scale field
+  int64_t m_off;  // fp16 min-scale field, -1 if none
+};
+
+void check_block_type(const TwoPart& t, const std::vector<size_t>& blocks) {
+  Rng rng(0x5eed1000u + static_cast<uint32_t>(t.type));
+  for (size_t nblk : blocks) {
+    const size_t n = nblk * t.elems;
+    SCOPED_TRACE(std::string(type_name(t.type)) + " n=" + std::to_string(n));
+    std::vector<float> src(n), x(n);
+    for (size_t i = 0; i < n; ++i) {
+      src[i] = rng.uniform() * (1.0f + static_cast<float>((i / 32) % 5)) + 0.3f;
+      x[i] = rng.uniform() * 3.0f;
+    }
+    const Encoded e = encode(t.type, src);
+    const Act a = prepare(t.type, x);
+    std::vector<float> scaled(n, 0.0f), mins(n, 0.0f);
+    if (t.m_off >= 0) {
+      std::vector<uint8_t> only_a = e.bytes, only_b = e.bytes;
+      for (size_t b = 0; b < nblk; ++b) {
+        std::memset(&only_a[b * t.bytes + static_cast<size_t>(t.m_off)], 0, 2);
+        std::memset(&only_b[b * t.bytes + t.d_off], 0, 2);
+      }
+      ASSERT_TRUE(dequantize_row(t.type, only_a.data(), scaled.data(), n).is_ok());
+      ASSERT_TRUE(dequantize_row(t.type, only_b.data(), mins.data(), n).is_ok());
+    } else {
+      scaled = e.w;
+    }
+    double exact = 0.0, mag = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      exact += (static_cast<double>(scaled[i]) + mins[i]) * a.x[i];
+      mag += (std::fabs(static_cast<double>(scaled[i])) + std::fabs(mins[i])) * std::fabs(a.x[i]);
+    }
+    const double u = std::ldexp(1.0, -24);
+    const double k = static_cast<double>(n / 32) / 8 + 8;
+    const float got = ref_fn(t.type)(e.bytes.data(), a.bytes.data(), n);
+    EXPECT_NEAR(static_cast<double>(got), exact, k * u / (1.0 - k * u) * mag) << "mag " << mag;
+    // And against the dequantized row itself (which rounds a * q - b once more per element).
+    double deq = 0.0;
+    for (size_t i = 0; i < n; ++i) deq += static_cast<double>(e.w[i]) * a.x[i];
+    EXPECT_NEAR(static_cast<double>(got), deq, (k + 1) * u / (1.0 - (k + 1) * u) * mag);
+    const kernels::VecDotFn table = kernels::reference().of(t.type).vec_dot;
+    ASSERT_NE(table, nullptr);
+    EXPECT_EQ(kernels::reference().of(t.type).act, kernels::ActFormat::kQ8);
+    EXPECT_EQ(f32_to_bits(table(e.bytes.data(), a.bytes.data(), n)), f32_to_bits(got));
+    std::vector<uint8_t> shifted(e.bytes.size() + 1);
+    std::memcpy(shifted.data() + 1, e.bytes.data(), e.bytes.size());
+    EXPECT_EQ(f32_to_bits(ref_fn(t.type)(shifted.data() + 1, a.bytes.data(), n)), f32_to_bits(got));
+  }
+}
+
+TEST(VecDotRef, Q4_1) {
+  check_block_type({TensorType::kQ4_1, 32, 20, 0, 2}, {1, 3, 7, 9, 33});
+}
+TEST(VecDotRef, Q5_0) {
+  check_block_type({TensorType::kQ5_0, 32, 22, 0, -1}, {1, 3, 7, 9, 33});
+}
+TEST(VecDotRef, Q5_1) {
+  check_block_type({TensorType::kQ5_1, 32, 24, 0, 2}, {1, 3, 7, 9, 33});
+}
+TEST(VecDotRef, Q2_K) {
+  check_block_type({TensorType::kQ2_K, 256, 84, 80, 82}, {1, 3, 5});
+}
+TEST(VecDotRef, Q3_K) {
+  check_block_type({TensorType::kQ3_K, 256, 110, 108, -1}, {1, 3, 5});
+}
+TEST(VecDotRef, Q4_K) {
+  check_block_type({TensorType::kQ4_K, 256, 144, 0, 2}, {1, 3, 5});
+}
+TEST(VecDotRef, Q5_K) {
+  check_block_type({TensorType::kQ5_K, 256, 176, 0, 2}, {1, 3, 5});
+}
+TEST(VecDotRef, Q6_K) {
+  check_block_type({TensorType::kQ6_K, 256, 210, 208, -1}, {1, 3, 5});
 }
 
 TEST(VecDotRef, EmptyRowIsZero) {

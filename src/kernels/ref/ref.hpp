@@ -16,6 +16,15 @@ float vec_dot_bf16(const void* row, const void* act, size_t n);
 void quantize_q8(const float* x, void* act, size_t n);
 float vec_dot_q8_0(const void* row, const void* act, size_t n);
 float vec_dot_q4_0(const void* row, const void* act, size_t n);
+// vec_dot_k.cpp: the other block formats, also against the Q8 activation row.
+float vec_dot_q4_1(const void* row, const void* act, size_t n);
+float vec_dot_q5_0(const void* row, const void* act, size_t n);
+float vec_dot_q5_1(const void* row, const void* act, size_t n);
+float vec_dot_q2_k(const void* row, const void* act, size_t n);
+float vec_dot_q3_k(const void* row, const void* act, size_t n);
+float vec_dot_q4_k(const void* row, const void* act, size_t n);
+float vec_dot_q5_k(const void* row, const void* act, size_t n);
+float vec_dot_q6_k(const void* row, const void* act, size_t n);
 
 // Element-wise and normalisation ops.
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
