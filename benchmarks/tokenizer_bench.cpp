@@ -5,8 +5,13 @@
 //   build/bin/tokenizer_bench --benchmark_min_time=2
 //
 // bytes_per_second is input bytes; "tokens" is the number of ids one encode produces.
+//
+// BM_LoadGguf times Tokenizer::from_gguf alone (the file is opened and parsed once, outside
+// the loop): the tokenizer's share of model load time. SLIM_BENCH_TOKENIZER_GGUF=FILE.gguf
+// adds one more file (e.g. a `slim synth --shape qwen2.5-0.5b` model) as BM_LoadGguf/env.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -105,8 +110,45 @@ void BM_DecodeWikitext(benchmark::State& state, const char* vocab) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 
+// Tokenizer construction from already-parsed GGUF metadata.
+void BM_LoadGguf(benchmark::State& state, const char* vocab) {
+  std::string path;
+  if (vocab[0] == '$') {
+    const char* env = std::getenv(vocab + 1);
+    if (env == nullptr || *env == '\0') {
+      state.SkipWithError((std::string(vocab + 1) + " is not set").c_str());
+      return;
+    }
+    path = env;
+  } else {
+    path = kShared + "/tokenizer-vectors/" + vocab;
+  }
+  auto file = slim::gguf::GgufFile::open(path);
+  if (!file.is_ok()) {
+    state.SkipWithError(file.status().to_string().c_str());
+    return;
+  }
+  int32_t n_vocab = 0;
+  for (auto _ : state) {
+    auto tok = slim::Tokenizer::from_gguf(*file);
+    if (!tok.is_ok()) {
+      state.SkipWithError(tok.status().to_string().c_str());
+      return;
+    }
+    n_vocab = (*tok)->vocab_size();
+    benchmark::DoNotOptimize(tok->get());
+  }
+  state.counters["vocab"] = static_cast<double>(n_vocab);
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_LoadGguf, bpe_starcoder, "ggml-vocab-starcoder.gguf")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadGguf, bpe_gpt2, "ggml-vocab-gpt-2.gguf")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadGguf, spm_llama, "ggml-vocab-llama-spm.gguf")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadGguf, env, "$SLIM_BENCH_TOKENIZER_GGUF")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_EncodeWikitext, bpe_gpt2, "ggml-vocab-gpt-2.gguf")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_EncodeWikitext, bpe_starcoder, "ggml-vocab-starcoder.gguf")

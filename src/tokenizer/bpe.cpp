@@ -153,9 +153,8 @@ namespace {
 
 class BpeTokenizer final : public Tokenizer {
  public:
-  BpeTokenizer(Vocab v, std::vector<std::string> pieces, std::array<int32_t, 256> byte_ids,
-               MergeTable merges, RegexSplitter splitter, bool ignore_merges, bool add_prefix_space,
-               std::string model)
+  BpeTokenizer(Vocab v, StringTable pieces, std::array<int32_t, 256> byte_ids, MergeTable merges,
+               RegexSplitter splitter, bool ignore_merges, bool add_prefix_space, std::string model)
       : v_(std::move(v)),
         pieces_(std::move(pieces)),
         byte_ids_(byte_ids),
@@ -169,11 +168,11 @@ class BpeTokenizer final : public Tokenizer {
                                       bool parse_special) const override;
   std::string piece(int32_t id) const override {
     if (id < 0 || id >= v_.size()) return {};
-    return pieces_[static_cast<size_t>(id)];
+    return std::string(pieces_[static_cast<size_t>(id)]);
   }
   std::string_view token_text(int32_t id) const override {
     if (id < 0 || id >= v_.size()) return {};
-    return v_.tokens[static_cast<size_t>(id)].text;
+    return v_.text(id);
   }
   TokenType token_type(int32_t id) const override {
     if (id < 0 || id >= v_.size()) return TokenType::kUndefined;
@@ -197,7 +196,7 @@ class BpeTokenizer final : public Tokenizer {
   Status encode_word(std::string_view word, State* st) const;
 
   Vocab v_;
-  std::vector<std::string> pieces_;
+  StringTable pieces_;
   std::array<int32_t, 256> byte_ids_;  // token of each byte's byte-level character, or -1
   MergeTable merges_;
   RegexSplitter splitter_;
@@ -411,35 +410,20 @@ Result<std::shared_ptr<const Tokenizer>> make_bpe_tokenizer(BpeVocab in, PreToke
   for (const int32_t id : in.lstrip_ids) SLIM_TRY(check_id("lstrip", id, n));
   for (const int32_t id : in.rstrip_ids) SLIM_TRY(check_id("rstrip", id, n));
 
-  // The pre-tokenizer.
-  std::vector<SplitRule> rules = std::move(pre.rules);
   bool ignore_merges = in.ignore_merges;
-  if (!pre.name.empty()) {
-    if (!rules.empty()) {
-      return invalid_argument(where + ": pre-tokenizer " + quote_text(pre.name) +
-                              " given both by name and by rules");
-    }
-    const NamedPreTokenizer* named = find_named_pre_tokenizer(pre.name);
-    if (named == nullptr) {
-      std::string known;
-      for (const std::string_view k : named_pre_tokenizer_names()) {
-        known += known.empty() ? "" : ", ";
-        known += k;
-      }
-      return unsupported(where + ": pre-tokenizer " + quote_text(pre.name) +
-                         " (tokenizer.ggml.pre) is not supported; supported: " + known);
-    }
-    rules = named->rules;
-    ignore_merges = ignore_merges || named->ignore_merges;
-  }
-  SLIM_ASSIGN_OR_RETURN(RegexSplitter splitter, RegexSplitter::compile(rules));
+  const bool add_prefix_space = pre.add_prefix_space;
+  SLIM_ASSIGN_OR_RETURN(RegexSplitter splitter,
+                        resolve_bpe_pre_tokenizer(std::move(pre), &ignore_merges));
 
-  // The shared vocab: texts, types, special ids, special-token list, end of generation.
+  // The shared vocab: texts, types, special ids.
   Vocab v;
   v.tokens.resize(n);
+  size_t text_bytes = 0;
+  for (const std::string& t : in.tokens) text_bytes += t.size();
+  v.texts.reserve(n, text_bytes);
   for (size_t i = 0; i < n; ++i) {
     TokenInfo& t = v.tokens[i];
-    t.text = std::move(in.tokens[i]);
+    v.texts.push_back(in.tokens[i]);
     t.type = in.types.empty() ? TokenType::kNormal : in.types[i];
     const auto raw = static_cast<int32_t>(t.type);
     if (raw < 0 || raw > static_cast<int32_t>(TokenType::kByte)) {
@@ -457,21 +441,65 @@ Result<std::shared_ptr<const Tokenizer>> make_bpe_tokenizer(BpeVocab in, PreToke
   v.eom = in.eom;
   v.add_bos = in.add_bos;
   v.add_eos = in.add_eos;
-  v.add_space_prefix = false;
   v.general_name = std::move(in.general_name);
+  return finish_bpe_tokenizer(std::move(v), MergeTexts(&in.merges), std::move(splitter),
+                              ignore_merges, add_prefix_space, std::move(in.model_name));
+}
+
+Result<RegexSplitter> resolve_bpe_pre_tokenizer(PreTokenizer pre, bool* ignore_merges) {
+  const std::string where = "tokenizer";
+  std::vector<SplitRule> rules = std::move(pre.rules);
+  if (!pre.name.empty()) {
+    if (!rules.empty()) {
+      return invalid_argument(where + ": pre-tokenizer " + quote_text(pre.name) +
+                              " given both by name and by rules");
+    }
+    const NamedPreTokenizer* named = find_named_pre_tokenizer(pre.name);
+    if (named == nullptr) {
+      std::string known;
+      for (const std::string_view k : named_pre_tokenizer_names()) {
+        known += known.empty() ? "" : ", ";
+        known += k;
+      }
+      return unsupported(where + ": pre-tokenizer " + quote_text(pre.name) +
+                         " (tokenizer.ggml.pre) is not supported; supported: " + known);
+    }
+    *ignore_merges = *ignore_merges || named->ignore_merges;
+    return RegexSplitter::compile(named->rules);
+  }
+  return RegexSplitter::compile(rules);
+}
+
+Result<std::shared_ptr<const Tokenizer>> finish_bpe_tokenizer(Vocab v, const MergeTexts& merges,
+                                                              RegexSplitter splitter,
+                                                              bool ignore_merges,
+                                                              bool add_prefix_space,
+                                                              std::string model_name) {
+  const std::string where = "tokenizer";
+  v.add_space_prefix = false;
   SLIM_TRY(v.finalize_common(where));
+  const size_t n = v.tokens.size();
 
   // Decoded bytes per token (llama.cpp token_to_piece without `special`): normal tokens are
   // byte-level decoded (a text with a character outside the byte table is passed through as
   // is, as Hugging Face's ByteLevel decoder does), user-defined tokens are their raw text,
   // everything else renders as nothing.
-  std::vector<std::string> pieces(n);
+  StringTable pieces;
+  pieces.reserve(n, v.texts.total_bytes());
   for (size_t i = 0; i < n; ++i) {
-    const TokenInfo& t = v.tokens[i];
-    if (t.type == TokenType::kNormal) {
-      if (!unicode_to_bytes(t.text, &pieces[i])) pieces[i] = t.text;
-    } else if (t.type == TokenType::kUserDefined) {
-      pieces[i] = t.text;
+    const TokenType type = v.tokens[i].type;
+    const std::string_view text = v.texts[i];
+    if (type == TokenType::kNormal) {
+      pieces.emplace(text.size(), [&](char* dst) {
+        size_t len = 0;
+        if (unicode_to_bytes(text, dst, &len)) return len;
+        if (!text.empty()) std::memcpy(dst, text.data(), text.size());
+        return text.size();
+      });
+    } else if (type == TokenType::kUserDefined) {
+      pieces.push_back(text);
+    } else {
+      pieces.push_back({});
     }
   }
 
@@ -481,12 +509,13 @@ Result<std::shared_ptr<const Tokenizer>> make_bpe_tokenizer(BpeVocab in, PreToke
   }
 
   // Merges by token ids: (left, right) -> (rank, merged token).
-  MergeTable merges;
-  merges.reserve(in.merges.size());
-  for (size_t r = 0; r < in.merges.size(); ++r) {
-    // clang 14 cannot capture structured bindings in lambdas: name the parts.
-    const std::string& a = in.merges[r].first;
-    const std::string& b = in.merges[r].second;
+  MergeTable table;
+  table.reserve(merges.size());
+  std::string joined_long;
+  char joined_short[64];
+  for (size_t r = 0; r < merges.size(); ++r) {
+    std::string_view a, b;
+    merges.get(r, &a, &b);
     const auto bad = [&](const std::string& why) {
       return corrupt(where + ": merge " + std::to_string(r) + " (" + quote_text(a) + " " +
                      quote_text(b) + "): " + why);
@@ -496,16 +525,24 @@ Result<std::shared_ptr<const Tokenizer>> make_bpe_tokenizer(BpeVocab in, PreToke
     if (ia < 0) return bad(quote_text(a) + " is not a token");
     const int32_t ib = v.find(b);
     if (ib < 0) return bad(quote_text(b) + " is not a token");
-    std::string joined = a;
-    joined += b;
+    std::string_view joined;
+    if (a.size() + b.size() <= sizeof(joined_short)) {
+      std::memcpy(joined_short, a.data(), a.size());
+      std::memcpy(joined_short + a.size(), b.data(), b.size());
+      joined = std::string_view(joined_short, a.size() + b.size());
+    } else {
+      joined_long.assign(a);
+      joined_long.append(b);
+      joined = joined_long;
+    }
     const int32_t ij = v.find(joined);
     if (ij < 0) return bad("the merged text " + quote_text(joined) + " is not a token");
-    merges.insert(ia, ib, static_cast<int32_t>(r), ij);  // a repeated pair keeps its first rank
+    table.insert(ia, ib, static_cast<int32_t>(r), ij);  // a repeated pair keeps its first rank
   }
 
   return std::shared_ptr<const Tokenizer>(std::make_shared<BpeTokenizer>(
-      std::move(v), std::move(pieces), byte_ids, std::move(merges), std::move(splitter),
-      ignore_merges, pre.add_prefix_space, std::move(in.model_name)));
+      std::move(v), std::move(pieces), byte_ids, std::move(table), std::move(splitter),
+      ignore_merges, add_prefix_space, std::move(model_name)));
 }
 
 }  // namespace slim::tok

@@ -4,7 +4,15 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include "tokenizer/bpe.hpp"
+#include "tokenizer/pretokenizer.hpp"
+#include "tokenizer/vocab.hpp"
 
 namespace slim::tok {
 
@@ -57,5 +65,44 @@ inline constexpr size_t kSmallWord = 48;
 // most kSmallWord symbols), large keeps a heap over a linked list (O(n log n)).
 void bpe_merge_small(const MergeTable& merges, std::vector<int32_t>* ids);
 void bpe_merge_large(const MergeTable& merges, std::vector<int32_t>* ids);
+
+// The merges' token texts in rank order, without copying them: either BpeVocab::merges, or
+// "left right" lines (GGUF tokenizer.ggml.merges, already checked to hold a space at
+// index >= 1 with at least one byte after it; split at the first such space).
+class MergeTexts {
+ public:
+  explicit MergeTexts(const std::vector<std::pair<std::string, std::string>>* pairs)
+      : pairs_(pairs) {}
+  explicit MergeTexts(const std::vector<std::string_view>* lines) : lines_(lines) {}
+  size_t size() const { return pairs_ != nullptr ? pairs_->size() : lines_->size(); }
+  void get(size_t rank, std::string_view* left, std::string_view* right) const {
+    if (pairs_ != nullptr) {
+      *left = (*pairs_)[rank].first;
+      *right = (*pairs_)[rank].second;
+      return;
+    }
+    const std::string_view m = (*lines_)[rank];
+    size_t sp = 1;
+    while (m[sp] != ' ') ++sp;  // there is one (checked by the loader)
+    *left = m.substr(0, sp);
+    *right = m.substr(sp + 1);
+  }
+
+ private:
+  const std::vector<std::pair<std::string, std::string>>* pairs_ = nullptr;
+  const std::vector<std::string_view>* lines_ = nullptr;
+};
+
+// The steps of make_bpe_tokenizer, for loaders that check their input themselves (GGUF).
+// The pre-tokenizer: named or explicit rules, compiled; *ignore_merges is or-ed with the
+// named pre-tokenizer's.
+Result<RegexSplitter> resolve_bpe_pre_tokenizer(PreTokenizer pre, bool* ignore_merges);
+// The rest, given a vocab whose texts, types, lstrip / rstrip flags, special ids and flags
+// are set and checked (ids in range, types 0..6) but not finalized.
+Result<std::shared_ptr<const Tokenizer>> finish_bpe_tokenizer(Vocab v, const MergeTexts& merges,
+                                                              RegexSplitter splitter,
+                                                              bool ignore_merges,
+                                                              bool add_prefix_space,
+                                                              std::string model_name);
 
 }  // namespace slim::tok

@@ -20,7 +20,7 @@ std::vector<Fragment> partition_special(std::string_view text, const Vocab& v, b
     const TokenInfo& t = v.tokens[static_cast<size_t>(id)];
     if (!parse_special && (t.type == TokenType::kControl || t.type == TokenType::kUnknown))
       continue;
-    const std::string_view s = t.text;
+    const std::string_view s = v.text(id);
     bool changed = false;
     next.clear();
     for (const Fragment& f : frags) {

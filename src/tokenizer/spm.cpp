@@ -219,12 +219,12 @@ Result<std::vector<int32_t>> SpmTokenizer::encode(std::string_view text, bool ad
 
 std::string SpmTokenizer::piece(int32_t id) const {
   if (id < 0 || id >= v_.size()) return {};
-  return v_.pieces[static_cast<size_t>(id)];
+  return std::string(v_.pieces[static_cast<size_t>(id)]);
 }
 
 std::string_view SpmTokenizer::token_text(int32_t id) const {
   if (id < 0 || id >= v_.size()) return {};
-  return v_.tokens[static_cast<size_t>(id)].text;
+  return v_.text(id);
 }
 
 TokenType SpmTokenizer::token_type(int32_t id) const {

@@ -23,6 +23,9 @@ void append_byte_level(std::string_view bytes, std::string* out);
 // Decodes a byte-level spelling: true and the bytes appended to *out if `text` is valid
 // UTF-8 made only of table characters; false (and *out unchanged) otherwise.
 bool unicode_to_bytes(std::string_view text, std::string* out);
+// The same into a buffer of at least text.size() bytes (the decoding is never longer):
+// true and the decoded length in *n_out, or false.
+bool unicode_to_bytes(std::string_view text, char* out, size_t* n_out);
 
 // Appends the UTF-8 encoding of code point `cp` (< 0x110000, not a surrogate) to *out.
 void append_utf8(uint32_t cp, std::string* out);

@@ -15,19 +15,26 @@ namespace {
 
 constexpr std::string_view kSpaceMarker = "\xe2\x96\x81";  // U+2581 "▁"
 
-std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
-  std::string out;
-  out.reserve(s.size());
-  size_t pos = 0;
-  while (true) {
-    const size_t hit = s.find(from, pos);
-    if (hit == std::string_view::npos) break;
-    out.append(s.substr(pos, hit - pos));
-    out.append(to);
-    pos = hit + from.size();
-  }
-  out.append(s.substr(pos));
-  return out;
+// Appends `s` with every `from` (non-empty) replaced by `to` to *table.
+void push_replaced(std::string_view s, std::string_view from, std::string_view to,
+                   StringTable* table) {
+  const size_t max_len =
+      to.size() > from.size() ? s.size() / from.size() * to.size() + s.size() : s.size();
+  table->emplace(max_len, [&](char* dst) {
+    char* const start = dst;
+    size_t pos = 0;
+    while (true) {
+      const size_t hit = s.find(from, pos);
+      const size_t end = hit == std::string_view::npos ? s.size() : hit;
+      std::memcpy(dst, s.data() + pos, end - pos);
+      dst += end - pos;
+      if (hit == std::string_view::npos) break;
+      std::memcpy(dst, to.data(), to.size());
+      dst += to.size();
+      pos = hit + from.size();
+    }
+    return static_cast<size_t>(dst - start);
+  });
 }
 
 std::string lower(std::string_view s) {
@@ -133,36 +140,70 @@ Status gguf_read_token_types(const gguf::GgufFile& f, size_t n_tokens,
                    " entries but tokenizer.ggml.tokens has " + std::to_string(n_tokens));
   }
   out->resize(n_tokens);
-  for (size_t i = 0; i < n_tokens; ++i) {
-    const int64_t x = t->items[i].num.i;
+  size_t i = 0;
+  for (const gguf::Value& item : t->items) {
+    const int64_t x = item.num.i;
     if (x < 0 || x > static_cast<int64_t>(TokenType::kByte)) {
       out->clear();
       return corrupt("tokenizer: tokenizer.ggml.token_type[" + std::to_string(i) +
                      "] = " + std::to_string(x) + " is not a token type (0..6)");
     }
-    (*out)[i] = static_cast<TokenType>(x);
+    (*out)[i++] = static_cast<TokenType>(x);
   }
   return Status::ok();
 }
 
-void TextIndex::build(const std::vector<TokenInfo>& tokens) {
+GgufStringReader::GgufStringReader(const gguf::Value& array)
+    : array_(&array), n_(array.items.size()) {
+  if (n_ < 2 || array.elem_type != gguf::ValueType::kString) return;
+  // A GGUF string array is, in the file, (u64 length, bytes) after (u64 length, bytes).
+  // Check that elements 1 .. n-1 follow element 0 that way, ending exactly where the last
+  // element does, reading only bytes in between; use the walk only if they do.
+  const std::string_view first = array.items[0].str;
+  const std::string_view last = array.items[n_ - 1].str;
+  const auto begin = reinterpret_cast<uintptr_t>(first.data()) + first.size();
+  const auto end = reinterpret_cast<uintptr_t>(last.data()) + last.size();
+  if (end < begin) return;
+  const char* p = first.data() + first.size();
+  size_t left = end - begin;
+  uint64_t len = 0;
+  for (size_t i = 1; i < n_; ++i) {
+    if (left < sizeof(len)) return;
+    std::memcpy(&len, p, sizeof(len));
+    left -= sizeof(len);
+    if (len > left) return;
+    p += sizeof(len) + len;
+    left -= static_cast<size_t>(len);
+  }
+  if (left != 0 || len != last.size()) return;
+  first_ = first;
+  p_ = first.data() + first.size();
+  span_ = static_cast<size_t>(end - reinterpret_cast<uintptr_t>(first.data()));
+}
+
+std::string_view GgufStringReader::slow_next() {
+  return array_->items[i_++].str;
+}
+
+void TextIndex::build(size_t n) {
   size_t cap = 16;
-  while (cap < tokens.size() * 2) cap *= 2;
+  while (cap < n * 2) cap *= 2;
   slots_.assign(cap, Slot{});
   mask_ = cap - 1;
 }
 
-int32_t TextIndex::insert(const std::vector<TokenInfo>& tokens, int32_t id) {
-  const std::string& text = tokens[static_cast<size_t>(id)].text;
+int32_t TextIndex::insert(const StringTable& texts, int32_t id) {
+  const std::string_view text = texts[static_cast<size_t>(id)];
   const uint64_t h = hash_bytes(text.data(), text.size());
+  const auto tag = static_cast<uint32_t>(h >> 32);
   for (size_t i = h & mask_;; i = (i + 1) & mask_) {
     Slot& s = slots_[i];
     if (s.id < 0) {
-      s.hash = h;
+      s.tag = tag;
       s.id = id;
       return -1;
     }
-    if (s.hash == h && tokens[static_cast<size_t>(s.id)].text == text) return s.id;
+    if (s.tag == tag && bytes_equal(texts[static_cast<size_t>(s.id)], text)) return s.id;
   }
 }
 
@@ -213,13 +254,17 @@ Status Vocab::finalize_common(const std::string& where) {
   if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return corrupt(where + ": " + std::to_string(n) + " tokens is too many");
   }
+  if (texts.size() != n) {
+    return internal_error(where + ": " + std::to_string(texts.size()) + " token texts for " +
+                          std::to_string(n) + " tokens");
+  }
 
   // Text -> id. Duplicates are rejected (as llama.cpp does); empty texts are not matchable.
-  text_index.build(tokens);
+  text_index.build(n);
   for (size_t i = 0; i < n; ++i) {
-    const std::string& t = tokens[i].text;
+    const std::string_view t = texts[i];
     if (t.empty()) continue;
-    const int32_t earlier = text_index.insert(tokens, static_cast<int32_t>(i));
+    const int32_t earlier = text_index.insert(texts, static_cast<int32_t>(i));
     if (earlier >= 0) {
       return corrupt(where + ": duplicate token text " + quote_text(t) + " at ids " +
                      std::to_string(earlier) + " and " + std::to_string(i));
@@ -247,14 +292,14 @@ Status Vocab::finalize_common(const std::string& where) {
   specials.clear();
   for (size_t i = 0; i < n; ++i) {
     const TokenInfo& t = tokens[i];
-    if (t.text.empty()) continue;
+    if (texts[i].empty()) continue;
     if (t.type == TokenType::kControl || t.type == TokenType::kUserDefined ||
         t.type == TokenType::kUnknown) {
       specials.push_back(static_cast<int32_t>(i));
     }
   }
   std::stable_sort(specials.begin(), specials.end(), [&](int32_t a, int32_t b) {
-    return tokens[static_cast<size_t>(a)].text.size() > tokens[static_cast<size_t>(b)].text.size();
+    return texts[static_cast<size_t>(a)].size() > texts[static_cast<size_t>(b)].size();
   });
 
   // End of generation: eos, eot, eom and the texts llama.cpp recognises.
@@ -276,29 +321,31 @@ Status Vocab::finalize(const std::string& where) {
   const size_t n = tokens.size();
 
   // Pieces (llama.cpp's token_to_piece with special=false for SPM vocabs).
-  pieces.assign(n, std::string());
+  pieces.clear();
+  pieces.reserve(n, texts.total_bytes());
   for (size_t i = 0; i < n; ++i) {
-    const TokenInfo& t = tokens[i];
-    switch (t.type) {
+    const std::string_view text = texts[i];
+    switch (tokens[i].type) {
       case TokenType::kNormal:
-        pieces[i] = replace_all(t.text, kSpaceMarker, " ");
+        push_replaced(text, kSpaceMarker, " ", &pieces);
         break;
       case TokenType::kUserDefined:
-        pieces[i] = t.text;
+        pieces.push_back(text);
         break;
       case TokenType::kByte: {
         uint8_t b = 0;
-        if (!parse_byte_token(t.text, &b)) {
-          return corrupt(where + ": token " + std::to_string(i) + " " + quote_text(t.text) +
+        if (!parse_byte_token(text, &b)) {
+          return corrupt(where + ": token " + std::to_string(i) + " " + quote_text(text) +
                          " has type byte but is not spelled <0xNN>");
         }
-        pieces[i] = std::string(1, static_cast<char>(b));
+        pieces.push_back(std::string_view(reinterpret_cast<const char*>(&b), 1));
         break;
       }
       case TokenType::kControl:
       case TokenType::kUnknown:
       case TokenType::kUnused:
       case TokenType::kUndefined:
+        pieces.push_back({});
         break;
     }
   }
@@ -317,9 +364,10 @@ Status Vocab::finalize(const std::string& where) {
 
   // Adjacent character pairs inside token texts, split exactly as the encoder splits text.
   char_pairs.reset(1024);  // grows as needed
-  for (const TokenInfo& t : tokens) {
-    const auto* p = reinterpret_cast<const uint8_t*>(t.text.data());
-    const size_t len = t.text.size();
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view text = texts[i];
+    const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+    const size_t len = text.size();
     uint32_t prev = 0;
     for (size_t off = 0; off < len;) {
       const utf8::SeqInfo info = utf8::inspect(p + off, len - off);
@@ -342,7 +390,9 @@ Result<Vocab> load_spm_vocab_gguf(const gguf::GgufFile& f) {
   const size_t n = toks->items.size();
   const auto n_tokens = static_cast<int32_t>(n);
   v.tokens.resize(n);
-  for (size_t i = 0; i < n; ++i) v.tokens[i].text = std::string(toks->items[i].str);
+  GgufStringReader texts(*toks);
+  v.texts.reserve(n, texts.span());
+  for (size_t i = 0; i < n; ++i) v.texts.push_back(texts.next());
 
   if (const gguf::Value* s = f.find("tokenizer.ggml.scores")) {
     if (s->type != ValueType::kArray ||
@@ -353,12 +403,12 @@ Result<Vocab> load_spm_vocab_gguf(const gguf::GgufFile& f) {
       return corrupt("tokenizer: tokenizer.ggml.scores has " + std::to_string(s->items.size()) +
                      " entries but tokenizer.ggml.tokens has " + std::to_string(n));
     }
-    for (size_t i = 0; i < n; ++i) {
-      const gguf::Value& x = s->items[i];
+    size_t i = 0;
+    for (const gguf::Value& x : s->items) {
       const double d = x.type == ValueType::kF32 ? x.num.f : static_cast<double>(x.num.i);
       if (std::isnan(d))
         return corrupt("tokenizer: tokenizer.ggml.scores[" + std::to_string(i) + "] is NaN");
-      v.tokens[i].score = static_cast<float>(d);
+      v.tokens[i++].score = static_cast<float>(d);
     }
   }
 
@@ -412,6 +462,7 @@ Result<Vocab> load_spm_vocab_llama2c(const uint8_t* data, size_t size, int32_t v
 
   Vocab v;
   v.tokens.resize(static_cast<size_t>(vocab_size));
+  v.texts.reserve(static_cast<size_t>(vocab_size), r.remaining());
   for (int32_t i = 0; i < vocab_size; ++i) {
     const std::string at =
         where + ": token " + std::to_string(i) + " (byte " + std::to_string(r.offset()) + ")";
@@ -442,8 +493,11 @@ Result<Vocab> load_spm_vocab_llama2c(const uint8_t* data, size_t size, int32_t v
       t.type = TokenType::kNormal;
     }
     // The export replaced SentencePiece's "▁" with ' '; put it back so texts match GGUF vocabs.
-    t.text =
-        t.type == TokenType::kNormal ? replace_all(bytes, " ", kSpaceMarker) : std::string(bytes);
+    if (t.type == TokenType::kNormal) {
+      push_replaced(bytes, " ", kSpaceMarker, &v.texts);
+    } else {
+      v.texts.push_back(bytes);
+    }
   }
 
   v.unk = 0;
