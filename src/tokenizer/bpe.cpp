@@ -154,7 +154,8 @@ namespace {
 class BpeTokenizer final : public Tokenizer {
  public:
   BpeTokenizer(Vocab v, StringTable pieces, std::array<int32_t, 256> byte_ids, MergeTable merges,
-               RegexSplitter splitter, bool ignore_merges, bool add_prefix_space, std::string model)
+               RegexSplitter splitter, bool ignore_merges, bool add_prefix_space, std::string model,
+               Normalizer normalizer)
       : v_(std::move(v)),
         pieces_(std::move(pieces)),
         byte_ids_(byte_ids),
@@ -162,7 +163,8 @@ class BpeTokenizer final : public Tokenizer {
         splitter_(std::move(splitter)),
         ignore_merges_(ignore_merges),
         add_prefix_space_(add_prefix_space),
-        model_(std::move(model)) {}
+        model_(std::move(model)),
+        normalizer_(std::move(normalizer)) {}
 
   Result<std::vector<int32_t>> encode(std::string_view text, bool add_bos,
                                       bool parse_special) const override;
@@ -203,6 +205,7 @@ class BpeTokenizer final : public Tokenizer {
   bool ignore_merges_;
   bool add_prefix_space_;
   std::string model_;
+  Normalizer normalizer_;  // empty: none
 };
 
 // Word -> ids memo for one encode call: natural text repeats most of its words, and a hit
@@ -354,12 +357,23 @@ Result<std::vector<int32_t>> BpeTokenizer::encode(std::string_view text, bool ad
   st.self = this;
   st.out = &out;
   if (text.size() >= kCacheMinText) st.cache = std::make_unique<WordCache>(text.size());
+  std::string normalized;
   for (const Fragment& f : partition_special(text, v_, parse_special)) {
     if (f.token >= 0) {
       out.push_back(f.token);
       continue;
     }
-    SLIM_TRY(encode_fragment(text.substr(f.off, f.len), &st));
+    std::string_view frag = text.substr(f.off, f.len);
+    if (!normalizer_.empty()) {  // as Hugging Face: after the added tokens, per fragment
+      SLIM_TRY(normalizer_.apply(frag, &normalized));
+      if (normalized.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max()) - 1) {
+        return invalid_argument("tokenizer: normalized text of " +
+                                std::to_string(normalized.size()) + " bytes is too long to encode");
+      }
+      frag = normalized;
+      if (frag.empty()) continue;
+    }
+    SLIM_TRY(encode_fragment(frag, &st));
   }
   return out;
 }
@@ -375,6 +389,11 @@ Status check_id(const char* what, int32_t id, size_t n) {
 }  // namespace
 
 // ---- Construction ------------------------------------------------------------------------
+
+// finish_bpe_tokenizer with a normalizer (tokenizer.json); GGUF vocabs have none.
+static Result<std::shared_ptr<const Tokenizer>> finish_bpe(
+    Vocab v, const MergeTexts& merges, RegexSplitter splitter, bool ignore_merges,
+    bool add_prefix_space, std::string model_name, Normalizer normalizer);
 
 std::string_view gpt2_pattern() {
   return find_named_pre_tokenizer("gpt-2")->rules.front().pattern;
@@ -412,6 +431,7 @@ Result<std::shared_ptr<const Tokenizer>> make_bpe_tokenizer(BpeVocab in, PreToke
 
   bool ignore_merges = in.ignore_merges;
   const bool add_prefix_space = pre.add_prefix_space;
+  Normalizer normalizer = std::move(pre.normalizer);
   SLIM_ASSIGN_OR_RETURN(RegexSplitter splitter,
                         resolve_bpe_pre_tokenizer(std::move(pre), &ignore_merges));
 
@@ -442,8 +462,8 @@ Result<std::shared_ptr<const Tokenizer>> make_bpe_tokenizer(BpeVocab in, PreToke
   v.add_bos = in.add_bos;
   v.add_eos = in.add_eos;
   v.general_name = std::move(in.general_name);
-  return finish_bpe_tokenizer(std::move(v), MergeTexts(&in.merges), std::move(splitter),
-                              ignore_merges, add_prefix_space, std::move(in.model_name));
+  return finish_bpe(std::move(v), MergeTexts(&in.merges), std::move(splitter), ignore_merges,
+                    add_prefix_space, std::move(in.model_name), std::move(normalizer));
 }
 
 Result<RegexSplitter> resolve_bpe_pre_tokenizer(PreTokenizer pre, bool* ignore_merges) {
@@ -475,6 +495,13 @@ Result<std::shared_ptr<const Tokenizer>> finish_bpe_tokenizer(Vocab v, const Mer
                                                               bool ignore_merges,
                                                               bool add_prefix_space,
                                                               std::string model_name) {
+  return finish_bpe(std::move(v), merges, std::move(splitter), ignore_merges, add_prefix_space,
+                    std::move(model_name), Normalizer{});
+}
+
+static Result<std::shared_ptr<const Tokenizer>> finish_bpe(
+    Vocab v, const MergeTexts& merges, RegexSplitter splitter, bool ignore_merges,
+    bool add_prefix_space, std::string model_name, Normalizer normalizer) {
   const std::string where = "tokenizer";
   v.add_space_prefix = false;
   SLIM_TRY(v.finalize_common(where));
@@ -542,7 +569,7 @@ Result<std::shared_ptr<const Tokenizer>> finish_bpe_tokenizer(Vocab v, const Mer
 
   return std::shared_ptr<const Tokenizer>(std::make_shared<BpeTokenizer>(
       std::move(v), std::move(pieces), byte_ids, std::move(table), std::move(splitter),
-      ignore_merges, add_prefix_space, std::move(model_name)));
+      ignore_merges, add_prefix_space, std::move(model_name), std::move(normalizer)));
 }
 
 }  // namespace slim::tok

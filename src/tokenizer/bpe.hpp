@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "slim/status.hpp"
+#include "tokenizer/normalizer.hpp"
 #include "tokenizer/tokenizer.hpp"
 #include "tokenizer/unicode.hpp"  // byte_to_unicode(): spelling token texts
 
@@ -88,6 +89,9 @@ struct PreTokenizer {
   // text fragment, and to every fragment that follows a special token) unless it already
   // starts with one.
   bool add_prefix_space = false;
+  // Hugging Face normalizer (NFC ...): applied to each text fragment between special tokens
+  // (which are matched on the raw text), before add_prefix_space and the splits. Empty: none.
+  Normalizer normalizer;
 
   static PreTokenizer from_name(std::string_view gguf_pre_name) {
     PreTokenizer p;

@@ -74,12 +74,7 @@ Result<std::shared_ptr<const Tokenizer>> load_bpe_tokenizer_gguf(const gguf::Ggu
   // No default special ids for BPE vocabs (llama.cpp's 11/11 is a Falcon leftover). The
   // separator, cls and mask ids are checked (as make_bpe_tokenizer does) but not used.
   int32_t sep = -1, cls = -1, mask = -1;
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.bos_token_id", n_tokens, &v.bos));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eos_token_id", n_tokens, &v.eos));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.unknown_token_id", n_tokens, &v.unk));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.padding_token_id", n_tokens, &v.pad));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eot_token_id", n_tokens, &v.eot));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eom_token_id", n_tokens, &v.eom));
+  SLIM_TRY(gguf_read_special_ids(f, n_tokens, &v));
   SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.seperator_token_id", n_tokens, &sep));
   SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.cls_token_id", n_tokens, &cls));
   SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.mask_token_id", n_tokens, &mask));

@@ -12,7 +12,9 @@
 //                    max_input_chars_per_word)
 //   added_tokens     special -> control, else user-defined; lstrip / rstrip; ids must agree
 //                    with model.vocab, and all ids together must be 0..N-1 without gaps
-//   normalizer       BPE: none. WordPiece: BertNormalizer, Lowercase or none
+//   normalizer       BPE: NFC, NFD, NFKC, NFKD, a Sequence of them, or none (with one, every
+//                    added token must be normalized: false). WordPiece: BertNormalizer,
+//                    Lowercase or none
 //   pre_tokenizer    BPE: ByteLevel (its GPT-2 regex when use_regex; add_prefix_space), alone
 //                    or last in a Sequence of Split (Regex or String pattern, any behavior,
 //                    invert), Digits and Punctuation steps. WordPiece: BertPreTokenizer

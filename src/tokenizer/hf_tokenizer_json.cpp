@@ -8,6 +8,7 @@
 #include "tokenizer/bpe.hpp"
 #include "tokenizer/hf_common.hpp"
 #include "tokenizer/hf_tokenizer.hpp"
+#include "tokenizer/normalizer.hpp"
 #include "tokenizer/wordpiece.hpp"
 
 namespace slim::tok {
@@ -42,6 +43,33 @@ Result<SplitBehavior> parse_behavior(const Fields& f, std::string_view key, bool
   return f.error(key, json::quote(b) +
                           " is not a split behavior (Isolated, Removed, MergedWithPrevious, "
                           "MergedWithNext, Contiguous)");
+}
+
+// ---- BPE normalizer ------------------------------------------------------------------------
+
+// NFC, NFD, NFKC, NFKD, or a (nested) Sequence of them: the forms in order.
+Status parse_bpe_normalizer(const std::string& where, const json::Value& v, const std::string& path,
+                            std::vector<NormalForm>* forms) {
+  SLIM_ASSIGN_OR_RETURN(std::string type, component_type(where, v, path));
+  const Fields f(where, v, path);
+  for (const NormalForm nf :
+       {NormalForm::kNFC, NormalForm::kNFD, NormalForm::kNFKC, NormalForm::kNFKD}) {
+    if (type == normal_form_name(nf)) {
+      forms->push_back(nf);
+      return Status::ok();
+    }
+  }
+  if (type == "Sequence") {
+    SLIM_ASSIGN_OR_RETURN(const json::Value* list, f.array("normalizers", true));
+    for (size_t i = 0; i < list->size(); ++i) {
+      SLIM_TRY(parse_bpe_normalizer(where, list->at(i),
+                                    json::index_path(f.path_of("normalizers"), i), forms));
+    }
+    return Status::ok();
+  }
+  return unsupported(at(where, path) + ": normalizer " + json::quote(type) +
+                     " is not supported with BPE models (NFC, NFD, NFKC, NFKD and a Sequence of "
+                     "them are)");
 }
 
 // ---- BPE pre-tokenizer ---------------------------------------------------------------------
@@ -326,11 +354,19 @@ Result<LoadedTokenizer> load_bpe(const Common& c) {
                    " entries, more than the limit of " + std::to_string(hf::kMaxTokens));
   }
 
+  std::vector<NormalForm> forms;
   SLIM_ASSIGN_OR_RETURN(const json::Value* norm, component(c.top, "normalizer"));
-  if (norm != nullptr) {
-    SLIM_ASSIGN_OR_RETURN(std::string type, component_type(where, *norm, "normalizer"));
-    return unsupported(at(where, "normalizer") + ": normalizer " + json::quote(type) +
-                       " is not supported with BPE models");
+  if (norm != nullptr) SLIM_TRY(parse_bpe_normalizer(where, *norm, "normalizer", &forms));
+  if (!forms.empty()) {
+    // Hugging Face matches these in the normalized text; partition_special only matches the
+    // raw text (where normalized: false tokens are matched, as Hugging Face does).
+    for (const hf::AddedToken& a : c.added) {
+      if (a.normalized) {
+        return unsupported(at(a.where, a.path) + ": " + json::quote(a.content) +
+                           " is matched after normalization (normalized: true), which is not "
+                           "supported with a normalizer");
+      }
+    }
   }
   PreState pre;
   SLIM_ASSIGN_OR_RETURN(const json::Value* pre_v, component(c.top, "pre_tokenizer"));
@@ -406,6 +442,7 @@ Result<LoadedTokenizer> load_bpe(const Common& c) {
   bv.types = std::move(t.types);
   PreTokenizer p = PreTokenizer::from_rules(std::move(pre.rules));
   p.add_prefix_space = pre.add_prefix_space;
+  p.normalizer = Normalizer(std::move(forms));
   auto tok = make_bpe_tokenizer(std::move(bv), std::move(p));
   if (!tok.is_ok()) {
     // Name the field behind a rule the BPE builder refers to by index ("rule 2").

@@ -112,6 +112,17 @@ Status gguf_read_token_id(const gguf::GgufFile& f, std::string_view key, int32_t
   return Status::ok();
 }
 
+Status gguf_read_special_ids(const gguf::GgufFile& f, int32_t n_tokens, Vocab* vocab) {
+  Vocab& v = *vocab;
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.bos_token_id", n_tokens, &v.bos));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eos_token_id", n_tokens, &v.eos));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.unknown_token_id", n_tokens, &v.unk));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.padding_token_id", n_tokens, &v.pad));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eot_token_id", n_tokens, &v.eot));
+  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eom_token_id", n_tokens, &v.eom));
+  return Status::ok();
+}
+
 Result<const gguf::Value*> gguf_token_list(const gguf::GgufFile& f) {
   const gguf::Value* toks = f.find("tokenizer.ggml.tokens");
   if (toks == nullptr) return not_found("tokenizer: GGUF has no tokenizer.ggml.tokens");
@@ -420,12 +431,7 @@ Result<Vocab> load_spm_vocab_gguf(const gguf::GgufFile& f) {
   v.bos = n_tokens > 1 ? 1 : -1;
   v.eos = n_tokens > 2 ? 2 : -1;
   v.unk = 0;
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.bos_token_id", n_tokens, &v.bos));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eos_token_id", n_tokens, &v.eos));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.unknown_token_id", n_tokens, &v.unk));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.padding_token_id", n_tokens, &v.pad));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eot_token_id", n_tokens, &v.eot));
-  SLIM_TRY(gguf_read_token_id(f, "tokenizer.ggml.eom_token_id", n_tokens, &v.eom));
+  SLIM_TRY(gguf_read_special_ids(f, n_tokens, &v));
   SLIM_TRY(gguf_read_bool(f, "tokenizer.ggml.add_bos_token", &v.add_bos));
   SLIM_TRY(gguf_read_bool(f, "tokenizer.ggml.add_eos_token", &v.add_eos));
   SLIM_TRY(gguf_read_bool(f, "tokenizer.ggml.add_space_prefix", &v.add_space_prefix));

@@ -274,6 +274,9 @@ Status gguf_read_bool(const gguf::GgufFile& f, std::string_view key, bool* out);
 // value must be a valid id below n_tokens.
 Status gguf_read_token_id(const gguf::GgufFile& f, std::string_view key, int32_t n_tokens,
                           int32_t* out);
+// The special ids of a Vocab (bos, eos, unknown, padding, eot, eom), each read as
+// gguf_read_token_id, in that order.
+Status gguf_read_special_ids(const gguf::GgufFile& f, int32_t n_tokens, Vocab* v);
 // tokenizer.ggml.tokens: present, an array of strings, 1 .. INT32_MAX entries.
 Result<const gguf::Value*> gguf_token_list(const gguf::GgufFile& f);
 // tokenizer.ggml.token_type: absent -> *out empty; else n_tokens values in 0..6.

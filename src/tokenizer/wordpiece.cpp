@@ -1,10 +1,11 @@
 #include "tokenizer/wordpiece.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include "format/gguf.hpp"
+#include "tokenizer/special_tokens.hpp"
 #include "tokenizer/utf8.hpp"
+#include "tokenizer/vocab.hpp"
 #include "tokenizer/wordpiece_unicode.hpp"
 
 namespace slim::tok {
@@ -13,28 +14,6 @@ namespace {
 
 constexpr std::string_view kWordStart = "\xe2\x96\x81";  // U+2581 "▁"
 constexpr size_t kMaxTokens = size_t{1} << 26;
-
-// Printable, bounded rendering of a token text for error messages.
-std::string quote(std::string_view s) {
-  std::string out = "'";
-  for (size_t i = 0; i < s.size() && i < 48; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > 48) out += "...";
-  return out + "'";
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
 
 void append_utf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
@@ -83,12 +62,6 @@ size_t count_chars(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++n) i += utf8::inspect(p + i, s.size() - i).len;
   return n;
 }
-
-struct Fragment {
-  int32_t token = -1;  // a special token, or -1 for text [off, off + len)
-  size_t off = 0;
-  size_t len = 0;
-};
 
 }  // namespace
 
@@ -149,7 +122,7 @@ Status WordPieceTokenizer::build(const std::string& where) {
     if (t.empty()) continue;
     const auto [it, inserted] = all.emplace(t, static_cast<int32_t>(i));
     if (!inserted) {
-      return corrupt(where + ": duplicate token text " + quote(t) + " at ids " +
+      return corrupt(where + ": duplicate token text " + quote_text(t) + " at ids " +
                      std::to_string(it->second) + " and " + std::to_string(i));
     }
   }
@@ -273,7 +246,7 @@ Status WordPieceTokenizer::encode_word(std::string_view word, size_t n_chars,
                                        std::vector<int32_t>* out) const {
   auto unknown = [&]() -> Status {
     if (v_.unk < 0) {
-      return invalid_argument("tokenizer: cannot encode the word " + quote(word) +
+      return invalid_argument("tokenizer: cannot encode the word " + quote_text(word) +
                               ": no piece matches it and the vocab has no unknown token");
     }
     out->push_back(v_.unk);
@@ -321,48 +294,12 @@ Result<std::vector<int32_t>> WordPieceTokenizer::encode(std::string_view text, b
   std::vector<int32_t> out;
   if (add_bos && v_.cls >= 0) out.push_back(v_.cls);
   // Split out special tokens, longest first (as the SentencePiece tokenizer does).
-  std::vector<Fragment> frags;
-  if (!text.empty()) frags.push_back({-1, 0, text.size()});
-  std::vector<Fragment> next;
-  for (const int32_t id : specials_) {
-    const TokenType ty = v_.types[static_cast<size_t>(id)];
-    if (!parse_special && ty != TokenType::kUserDefined) continue;
-    const std::string_view s = v_.tokens[static_cast<size_t>(id)];
-    next.clear();
-    bool changed = false;
-    for (const Fragment& f : frags) {
-      if (f.token >= 0) {
-        next.push_back(f);
-        continue;
-      }
-      size_t off = f.off, len = f.len;
-      while (true) {
-        const size_t hit = text.substr(off, len).find(s);
-        if (hit == std::string_view::npos) {
-          if (len > 0) next.push_back({-1, off, len});
-          break;
-        }
-        changed = true;
-        size_t left = hit;
-        if (lstrip_[static_cast<size_t>(id)]) {
-          while (left > 0 && is_space(text[off + left - 1])) --left;
-        }
-        if (left > 0) next.push_back({-1, off, left});
-        next.push_back({id, 0, 0});
-        size_t roff = off + hit + s.size();
-        size_t rlen = off + len - roff;
-        if (rstrip_[static_cast<size_t>(id)]) {
-          while (rlen > 0 && is_space(text[roff])) {
-            ++roff;
-            --rlen;
-          }
-        }
-        off = roff;
-        len = rlen;
-      }
-    }
-    if (changed) frags.swap(next);
-  }
+  const auto frags = partition_special(text, specials_, [&](int32_t id, SpecialText* sp) {
+    const auto i = static_cast<size_t>(id);
+    if (!parse_special && v_.types[i] != TokenType::kUserDefined) return false;
+    *sp = {v_.tokens[i], lstrip_[i] != 0, rstrip_[i] != 0};
+    return true;
+  });
   for (const Fragment& f : frags) {
     if (f.token >= 0) {
       out.push_back(f.token);
@@ -392,88 +329,34 @@ TokenType WordPieceTokenizer::token_type(int32_t id) const {
 
 namespace {
 
-Status bad_type(std::string_view key, const gguf::Value& v, const char* expected) {
-  std::string got = gguf::value_type_name(v.type);
-  if (v.type == gguf::ValueType::kArray)
-    got += std::string(" of ") + gguf::value_type_name(v.elem_type);
-  return corrupt("tokenizer: " + std::string(key) + " is " + got + ", expected " + expected);
-}
-
 // Optional token id: absent -> false; -1 / 0xFFFFFFFF -> true with -1; else a valid id.
 Status read_id(const gguf::GgufFile& f, std::string_view key, int32_t n_tokens, int32_t* out,
                bool* present) {
-  *present = false;
-  const gguf::Value* v = f.find(key);
-  if (v == nullptr) return Status::ok();
-  if (!v->is_integer() || v->type == gguf::ValueType::kBool)
-    return bad_type(key, *v, "an integer token id");
-  int64_t x = 0;
-  const bool fits =
-      v->as_int(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &x);
-  *present = true;
-  if (fits && (x == -1 || x == 0xFFFFFFFFll)) {
-    *out = -1;
-    return Status::ok();
-  }
-  if (!fits || x < 0 || x >= n_tokens) {
-    const std::string shown = fits ? std::to_string(x) : std::to_string(v->num.u);
-    return corrupt("tokenizer: " + std::string(key) + " = " + shown +
-                   " is not a token id (vocab has " + std::to_string(n_tokens) + " tokens)");
-  }
-  *out = static_cast<int32_t>(x);
-  return Status::ok();
+  *present = f.find(key) != nullptr;
+  return gguf_read_token_id(f, key, n_tokens, out);
 }
 
 Status read_bool(const gguf::GgufFile& f, std::string_view key, bool* out, bool* present) {
-  *present = false;
-  const gguf::Value* v = f.find(key);
-  if (v == nullptr) return Status::ok();
-  if (v->type != gguf::ValueType::kBool) return bad_type(key, *v, "bool");
-  *out = v->num.u != 0;
-  *present = true;
-  return Status::ok();
+  *present = f.find(key) != nullptr;
+  return gguf_read_bool(f, key, out);
 }
 
 }  // namespace
 
 Result<std::shared_ptr<const WordPieceTokenizer>> load_wordpiece_tokenizer_gguf(
     const gguf::GgufFile& f) {
-  using gguf::ValueType;
   WordPieceVocab v;
   v.spelling = WordPieceVocab::Spelling::kWordStartMarker;
 
-  const gguf::Value* toks = f.find("tokenizer.ggml.tokens");
-  if (toks == nullptr) return not_found("tokenizer: GGUF has no tokenizer.ggml.tokens");
-  if (toks->type != ValueType::kArray || toks->elem_type != ValueType::kString) {
-    return bad_type("tokenizer.ggml.tokens", *toks, "array of string");
-  }
+  SLIM_ASSIGN_OR_RETURN(const gguf::Value* toks, gguf_token_list(f));
   const size_t n = toks->items.size();
-  if (n == 0) return corrupt("tokenizer: tokenizer.ggml.tokens is empty");
   if (n > kMaxTokens) {
     return corrupt("tokenizer: tokenizer.ggml.tokens has " + std::to_string(n) +
                    " entries, too many");
   }
   v.tokens.reserve(n);
   for (const gguf::Value& s : toks->items) v.tokens.emplace_back(s.str);
-
-  if (const gguf::Value* t = f.find("tokenizer.ggml.token_type")) {
-    if (t->type != ValueType::kArray || t->elem_type != ValueType::kI32) {
-      return bad_type("tokenizer.ggml.token_type", *t, "array of i32");
-    }
-    if (t->items.size() != n) {
-      return corrupt("tokenizer: tokenizer.ggml.token_type has " + std::to_string(t->items.size()) +
-                     " entries but tokenizer.ggml.tokens has " + std::to_string(n));
-    }
-    v.types.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      const int64_t x = t->items[i].num.i;
-      if (x < 0 || x > static_cast<int64_t>(TokenType::kByte)) {
-        return corrupt("tokenizer: tokenizer.ggml.token_type[" + std::to_string(i) +
-                       "] = " + std::to_string(x) + " is not a token type (0..6)");
-      }
-      v.types[i] = static_cast<TokenType>(x);
-    }
-  }
+  SLIM_TRY(gguf_read_token_types(f, n, &v.types));
 
   const auto n_tokens = static_cast<int32_t>(n);
   auto by_text = [&](std::string_view text) -> int32_t {

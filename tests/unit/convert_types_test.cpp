@@ -22,6 +22,8 @@
 #include "quant_mix.hpp"
 #include "synth.hpp"
 
+#include "test_util.hpp"
+
 namespace slim {
 namespace {
 
@@ -32,34 +34,15 @@ using toolkit::FileType;
 using TT = TensorType;
 
 // A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("slim_convert_" + std::to_string(::getpid()) + "_" +
-                                         info->test_suite_name() + "_" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("slim_convert_") {}
 };
 
 std::string model_path() {
   return std::string(SLIM_SHARED_DIR) + "/models/stories260K/stories260K.gguf";
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), {}};
-}
-
+using test::read_bytes;
 bool is_block_type(TT t) {
   return type_traits(t)->block_elems > 1;
 }
@@ -636,7 +619,7 @@ TEST(ConvertTypes, FromQuantizedSource) {
   const std::string f32 = dir.file("f32.gguf");
   ASSERT_TRUE(toolkit::convert_gguf_types(model_path(), q8, FileType::kQ8_0).is_ok());
   ASSERT_TRUE(toolkit::convert_gguf_types(q8, q8b, FileType::kQ8_0).is_ok());
-  EXPECT_EQ(read_file(q8), read_file(q8b));
+  EXPECT_EQ(read_bytes(q8), read_bytes(q8b));
   ASSERT_TRUE(toolkit::convert_gguf_types(q8, f32, FileType::kAllF32).is_ok());
   auto a = GgufFile::open(q8);
   auto b = GgufFile::open(f32);

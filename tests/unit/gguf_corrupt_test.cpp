@@ -19,6 +19,8 @@
 
 #include "format/gguf.hpp"
 
+#include "test_util.hpp"
+
 namespace slim::gguf {
 namespace {
 
@@ -28,45 +30,11 @@ std::string corpus_dir() {
   return std::string(SLIM_TEST_DATA_DIR) + "/corrupt/gguf";
 }
 
-std::string shared_dir() {
-  const char* env = std::getenv("SLIM_SHARED_DIR");
-  return env != nullptr && *env != '\0' ? env : SLIM_SHARED_DIR;
-}
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// An exact-size heap copy, so AddressSanitizer flags any read one byte past the end.
-struct ExactBuffer {
-  ExactBuffer(const uint8_t* src, size_t n) : size(n), data(new uint8_t[n == 0 ? 1 : n]) {
-    if (n != 0) std::memcpy(data.get(), src, n);
-  }
-  size_t size;
-  std::unique_ptr<uint8_t[]> data;
-};
-
-struct ManifestEntry {
-  std::string file, status, substring;
-};
-
-std::vector<ManifestEntry> load_manifest(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "missing " << path;
-  std::vector<ManifestEntry> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t a = line.find('\t');
-    const size_t b = a == std::string::npos ? a : line.find('\t', a + 1);
-    EXPECT_NE(b, std::string::npos) << "bad manifest line: " << line;
-    if (b == std::string::npos) continue;
-    out.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
-  }
-  return out;
-}
+using test::ExactBuffer;
+using test::load_manifest;
+using test::ManifestEntry;
+using test::read_bytes_checked;
+using test::shared_dir;
 
 uint64_t fnv1a64(const uint8_t* p, size_t n) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -195,15 +163,7 @@ int parse_prefix_checked(const uint8_t* src, size_t n, const std::string& label)
   return 0;
 }
 
-std::vector<std::string> list_dir(const std::string& dir, const std::string& ext) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().extension() == ext)
-      out.push_back(e.path().filename().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using test::list_dir;
 
 TEST(GgufCorrupt, ManifestListsEveryCorpusFile) {
   const auto manifest = load_manifest(corpus_dir() + "/MANIFEST.txt");
@@ -228,7 +188,7 @@ TEST(GgufCorrupt, EveryCorruptFileFailsNamingTheProblem) {
     EXPECT_NE(from_path.status().message().find(m.file), std::string::npos)
         << "open() should name the file: " << from_path.status().message();
 
-    const auto bytes = read_file(path);
+    const auto bytes = read_bytes_checked(path);
     ExactBuffer buf(bytes.data(), bytes.size());
     auto from_mem = GgufFile::from_memory(buf.data.get(), buf.size);
     ASSERT_FALSE(from_mem.is_ok());
@@ -288,7 +248,7 @@ TEST(GgufCorrupt, ValidFilesHoldWhatTheGeneratorWrote) {
     EXPECT_EQ(describe(*from_path, true), expect);
     EXPECT_EQ(from_path->file_size(), std::filesystem::file_size(path));
 
-    const auto bytes = read_file(path);
+    const auto bytes = read_bytes_checked(path);
     ExactBuffer buf(bytes.data(), bytes.size());
     auto from_mem = GgufFile::from_memory(buf.data.get(), buf.size);
     ASSERT_TRUE(from_mem.is_ok()) << from_mem.status().to_string();
@@ -379,7 +339,7 @@ TEST(GgufCorrupt, EveryTruncationOfTheValidFilesFails) {
   const std::string dir = corpus_dir() + "/valid";
   for (const std::string& name : list_dir(dir, ".gguf")) {
     SCOPED_TRACE(name);
-    const auto bytes = read_file(dir + "/" + name);
+    const auto bytes = read_bytes_checked(dir + "/" + name);
     auto full = GgufFile::from_memory(bytes.data(), bytes.size());
     ASSERT_TRUE(full.is_ok());
     for (size_t n : truncation_lengths(bytes.size(), static_cast<size_t>(full->data_offset()))) {
@@ -394,7 +354,7 @@ TEST(GgufCorrupt, EveryTruncationOfTheValidFilesFails) {
 TEST(GgufCorrupt, TruncationsOfTheSharedModelFailCleanly) {
   const std::string path = shared_dir() + "/models/stories260K/stories260K.gguf";
   if (!fs::exists(path)) GTEST_SKIP() << "missing " << path;
-  const auto bytes = read_file(path);
+  const auto bytes = read_bytes_checked(path);
   auto full = GgufFile::from_memory(bytes.data(), bytes.size());
   ASSERT_TRUE(full.is_ok()) << full.status().to_string();
   const size_t header = static_cast<size_t>(full->data_offset());
@@ -419,7 +379,7 @@ TEST(GgufCorrupt, EverySingleByteMutationOfAHeader) {
   for (const Case& c : {Case{"v3_align1.gguf", true}, Case{"v2_basic.gguf", false},
                         Case{"v3_align64.gguf", false}, Case{"v3_every_type.gguf", false}}) {
     SCOPED_TRACE(c.name);
-    auto bytes = read_file(corpus_dir() + "/valid/" + c.name);
+    auto bytes = read_bytes_checked(corpus_dir() + "/valid/" + c.name);
     auto f = GgufFile::from_memory(bytes.data(), bytes.size());
     ASSERT_TRUE(f.is_ok());
     const size_t header = std::min<size_t>(static_cast<size_t>(f->data_offset()), bytes.size());
@@ -469,7 +429,7 @@ TEST(GgufCorrupt, RandomDamageOfValidFiles) {
   const std::string dir = corpus_dir() + "/valid";
   for (const std::string& name : list_dir(dir, ".gguf")) {
     SCOPED_TRACE(name);
-    const auto orig = read_file(dir + "/" + name);
+    const auto orig = read_bytes_checked(dir + "/" + name);
     if (orig.empty()) continue;
     for (int iter = 0; iter < 2000; ++iter) {
       auto bytes = orig;
@@ -505,7 +465,7 @@ TEST(GgufCorrupt, SharedVocabFilesParse) {
   int n = 0;
   for (const std::string& name : list_dir(dir, ".gguf")) {
     SCOPED_TRACE(name);
-    const auto bytes = read_file(dir + "/" + name);
+    const auto bytes = read_bytes_checked(dir + "/" + name);
     ExactBuffer buf(bytes.data(), bytes.size());
     auto f = GgufFile::from_memory(buf.data.get(), buf.size);
     ASSERT_TRUE(f.is_ok()) << f.status().to_string();

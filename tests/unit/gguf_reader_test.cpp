@@ -19,13 +19,12 @@
 #include "format/gguf.hpp"
 #include "format/llama2c.hpp"
 
+#include "test_util.hpp"
+
 namespace slim::gguf {
 namespace {
 
-std::string shared_dir() {
-  const char* env = std::getenv("SLIM_SHARED_DIR");
-  return env != nullptr && *env != '\0' ? env : SLIM_SHARED_DIR;
-}
+using test::shared_dir;
 std::string gguf_path() {
   return shared_dir() + "/models/stories260K/stories260K.gguf";
 }
@@ -33,11 +32,7 @@ std::string llama2c_path() {
   return shared_dir() + "/models/llama2c-stories260K/stories260K.bin";
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using test::read_bytes_checked;
 
 #define REQUIRE_SHARED_MODELS()                                                              \
   do {                                                                                       \
@@ -124,7 +119,7 @@ std::string canon(const Value& v) {
 
 TEST(GgufReader, Stories260KMetadata) {
   REQUIRE_SHARED_MODELS();
-  const Header h = llama2c_header(read_file(llama2c_path()));
+  const Header h = llama2c_header(read_bytes_checked(llama2c_path()));
   ASSERT_EQ(h.dim, 64);  // the brief's numbers, as a sanity check of the reference itself
   ASSERT_EQ(h.hidden, 172);
   ASSERT_EQ(h.layers, 5);
@@ -208,7 +203,7 @@ TEST(GgufReader, Stories260KMatchesIndependentParser) {
 // Names, shapes and types follow from the llama2.c header of the same model.
 TEST(GgufReader, Stories260KTensorShapesFollowFromTheLlama2cHeader) {
   REQUIRE_SHARED_MODELS();
-  const Header h = llama2c_header(read_file(llama2c_path()));
+  const Header h = llama2c_header(read_bytes_checked(llama2c_path()));
   const uint64_t dim = static_cast<uint64_t>(h.dim), hidden = static_cast<uint64_t>(h.hidden);
   const uint64_t kv_dim = dim / static_cast<uint64_t>(h.heads) * static_cast<uint64_t>(h.kv_heads);
   const uint64_t vocab = static_cast<uint64_t>(h.vocab);
@@ -254,7 +249,7 @@ TEST(GgufReader, Stories260KTensorShapesFollowFromTheLlama2cHeader) {
 // byte-identical to the llama2.c reader's view of the same-named tensor.
 TEST(GgufReader, Stories260KTensorDataEqualsTheLlama2cCheckpoint) {
   REQUIRE_SHARED_MODELS();
-  const std::vector<uint8_t> bin = read_file(llama2c_path());
+  const std::vector<uint8_t> bin = read_bytes_checked(llama2c_path());
   const Header h = llama2c_header(bin);
   auto f = GgufFile::open(gguf_path());
   ASSERT_TRUE(f.is_ok()) << f.status().to_string();
@@ -288,7 +283,7 @@ TEST(GgufReader, Stories260KTensorDataEqualsTheLlama2cCheckpoint) {
 // open() (mmap) and from_memory() see the same file.
 TEST(GgufReader, Stories260KOpenAndFromMemoryAgree) {
   REQUIRE_SHARED_MODELS();
-  const std::vector<uint8_t> bytes = read_file(gguf_path());
+  const std::vector<uint8_t> bytes = read_bytes_checked(gguf_path());
   auto a = GgufFile::open(gguf_path());
   auto b = GgufFile::from_memory(bytes.data(), bytes.size());
   ASSERT_TRUE(a.is_ok() && b.is_ok());

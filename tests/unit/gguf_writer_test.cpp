@@ -19,6 +19,8 @@
 #include "format/gguf.hpp"
 #include "quant/quantize.hpp"
 
+#include "test_util.hpp"
+
 namespace slim {
 namespace {
 
@@ -29,23 +31,8 @@ using gguf::Value;
 using gguf::ValueType;
 
 // A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("slim_gguf_writer_" + std::to_string(::getpid()) + "_" +
-                                         info->test_suite_name() + "_" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("slim_gguf_writer_") {}
 };
 
 Value scalar_u(ValueType t, uint64_t u) {
@@ -80,11 +67,7 @@ Value array(ValueType elem, std::vector<Value> items) {
   return v;
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
+using test::read_bytes;
 TEST(GgufWriter, RoundTripsEveryValueType) {
   GgufWriter w;
   w.set_string("s", "hello");
@@ -349,7 +332,7 @@ TEST(GgufWriter, WriteFileIsAtomic) {
   EXPECT_FALSE(fs::exists(path + ".tmp"));
   auto mem = w.write_to_memory();
   ASSERT_TRUE(mem.is_ok());
-  EXPECT_EQ(read_file(path), *mem);
+  EXPECT_EQ(read_bytes(path), *mem);
   auto f = GgufFile::open(path);
   ASSERT_TRUE(f.is_ok()) << f.status().to_string();
   check_tensors(*f, ts, 32);
@@ -364,7 +347,7 @@ TEST(GgufWriter, WriteFileIsAtomic) {
   EXPECT_NE(st.message().find("disk on fire"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("'t'"), std::string::npos) << st.message();
   EXPECT_FALSE(fs::exists(path + ".tmp"));
-  EXPECT_EQ(read_file(path), *mem);
+  EXPECT_EQ(read_bytes(path), *mem);
 
   // An unwritable location is an io_error.
   EXPECT_EQ(w.write(dir.file("no/such/dir/x.gguf")).code(), StatusCode::kIoError);

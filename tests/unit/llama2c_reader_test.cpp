@@ -19,6 +19,8 @@
 #include "core/mapped_file.hpp"
 #include "format/llama2c.hpp"
 
+#include "test_util.hpp"
+
 namespace slim::llama2c {
 namespace {
 
@@ -28,36 +30,11 @@ std::string corpus_dir() {
   return std::string(SLIM_TEST_DATA_DIR) + "/corrupt/llama2c";
 }
 
-std::string shared_dir() {
-  const char* env = std::getenv("SLIM_SHARED_DIR");
-  return env != nullptr && *env != '\0' ? env : SLIM_SHARED_DIR;
-}
+using test::ExactBuffer;
+using test::read_bytes_checked;
+using test::shared_dir;
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// An exact-size heap copy (operator new[] is at least 16-byte aligned), so AddressSanitizer
-// flags any read past the end.
-struct ExactBuffer {
-  ExactBuffer(const uint8_t* src, size_t n) : size(n), data(new uint8_t[n == 0 ? 1 : n]) {
-    if (n != 0) std::memcpy(data.get(), src, n);
-  }
-  size_t size;
-  std::unique_ptr<uint8_t[]> data;
-};
-
-std::vector<std::string> list_dir(const std::string& dir, const std::string& ext) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().extension() == ext)
-      out.push_back(e.path().filename().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using test::list_dir;
 
 // Every tensor view lies inside the buffer; reads every float of it.
 double touch_all(const Checkpoint& ck, const uint8_t* base, size_t size) {
@@ -169,7 +146,7 @@ TEST(Llama2cReader, SyntheticCheckpointsMatchTheGenerator) {
   for (const std::string& name : files) {
     SCOPED_TRACE(name);
     const Expect e = read_expect(dir + "/" + name.substr(0, name.size() - 4) + ".expect");
-    const auto bytes = read_file(dir + "/" + name);
+    const auto bytes = read_bytes_checked(dir + "/" + name);
     ExactBuffer buf(bytes.data(), bytes.size());
     auto ck = parse(buf.data.get(), buf.size);
     ASSERT_TRUE(ck.is_ok()) << ck.status().to_string();
@@ -202,25 +179,8 @@ TEST(Llama2cReader, SyntheticCheckpointsMatchTheGenerator) {
   EXPECT_TRUE(saw_separate);
 }
 
-struct ManifestEntry {
-  std::string file, status, substring;
-};
-
-std::vector<ManifestEntry> load_manifest(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "missing " << path;
-  std::vector<ManifestEntry> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t a = line.find('\t');
-    const size_t b = a == std::string::npos ? a : line.find('\t', a + 1);
-    EXPECT_NE(b, std::string::npos) << "bad manifest line: " << line;
-    if (b == std::string::npos) continue;
-    out.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
-  }
-  return out;
-}
+using test::load_manifest;
+using test::ManifestEntry;
 
 TEST(Llama2cReader, ManifestListsEveryCorpusFile) {
   const auto manifest = load_manifest(corpus_dir() + "/MANIFEST.txt");
@@ -234,7 +194,7 @@ TEST(Llama2cReader, ManifestListsEveryCorpusFile) {
 TEST(Llama2cReader, EveryCorruptCheckpointFailsNamingTheProblem) {
   for (const ManifestEntry& m : load_manifest(corpus_dir() + "/MANIFEST.txt")) {
     SCOPED_TRACE(m.file);
-    const auto bytes = read_file(corpus_dir() + "/" + m.file);
+    const auto bytes = read_bytes_checked(corpus_dir() + "/" + m.file);
     ExactBuffer buf(bytes.data(), bytes.size());
     auto ck = parse(buf.data.get(), buf.size);
     ASSERT_FALSE(ck.is_ok());
@@ -250,7 +210,7 @@ TEST(Llama2cReader, EveryTruncationAndExtensionFails) {
   const std::string dir = corpus_dir() + "/valid";
   for (const std::string& name : list_dir(dir, ".bin")) {
     SCOPED_TRACE(name);
-    auto bytes = read_file(dir + "/" + name);
+    auto bytes = read_bytes_checked(dir + "/" + name);
     for (size_t n = 0; n < bytes.size(); ++n) {
       ExactBuffer buf(bytes.data(), n);
       auto ck = parse(buf.data.get(), buf.size);
@@ -270,7 +230,7 @@ TEST(Llama2cReader, EveryTruncationAndExtensionFails) {
 
 // Every single-byte change of the header: no crash, no out-of-range view, ok or corrupt_file.
 TEST(Llama2cReader, EverySingleByteMutationOfTheHeader) {
-  auto bytes = read_file(corpus_dir() + "/valid/tiny_shared.bin");
+  auto bytes = read_bytes_checked(corpus_dir() + "/valid/tiny_shared.bin");
   ASSERT_GT(bytes.size(), kHeaderBytes);
   size_t ok = 0;
   for (size_t pos = 0; pos < kHeaderBytes; ++pos) {
@@ -295,7 +255,7 @@ TEST(Llama2cReader, EverySingleByteMutationOfTheHeader) {
 }
 
 TEST(Llama2cReader, MisalignedBufferIsRejected) {
-  const auto bytes = read_file(corpus_dir() + "/valid/tiny_shared.bin");
+  const auto bytes = read_bytes_checked(corpus_dir() + "/valid/tiny_shared.bin");
   std::vector<uint8_t> storage(bytes.size() + 8);
   uint8_t* p = storage.data();
   while (reinterpret_cast<uintptr_t>(p) % 4 != 1) ++p;

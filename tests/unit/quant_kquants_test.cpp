@@ -20,6 +20,9 @@
 #include "quant/quantize.hpp"
 #include "quant/types.hpp"
 
+#include "quant_ref_fixture.hpp"
+#include "test_util.hpp"
+
 namespace slim {
 namespace {
 
@@ -27,69 +30,15 @@ constexpr TensorType kNewTypes[] = {TensorType::kQ4_1, TensorType::kQ5_0, Tensor
                                     TensorType::kQ2_K, TensorType::kQ3_K, TensorType::kQ4_K,
                                     TensorType::kQ5_K, TensorType::kQ6_K, TensorType::kQ8_K};
 
-// One fixture case: x is empty for decode-only cases (hand-made or random bytes).
-struct KqCase {
-  std::string name;
-  TensorType type = TensorType::kF32;
-  size_t n = 0;
-  std::vector<float> x;
-  std::vector<uint8_t> bytes;
-  std::vector<uint32_t> y_bits;
-};
-
-std::vector<uint32_t> parse_hex_words(std::istringstream& in) {
-  std::vector<uint32_t> out;
-  std::string w;
-  while (in >> w) out.push_back(static_cast<uint32_t>(std::stoul(w, nullptr, 16)));
-  return out;
-}
+using KqCase = test::QuantRefCase;
 
 const std::vector<KqCase>& ref_cases() {
-  static const std::vector<KqCase> cases = [] {
-    std::vector<KqCase> out;
-    std::ifstream f(std::string(SLIM_TEST_DATA_DIR) + "/quant/quant_kquants_ref.txt");
-    EXPECT_TRUE(f.good()) << "missing tests/data/quant/quant_kquants_ref.txt";
-    std::string line;
-    KqCase cur;
-    while (std::getline(f, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      std::istringstream in(line);
-      std::string tag;
-      in >> tag;
-      if (tag == "case") {
-        std::string type;
-        cur = KqCase{};
-        in >> cur.name >> type >> cur.n;
-        EXPECT_TRUE(parse_type_name(type, &cur.type)) << type;
-      } else if (tag == "x") {
-        for (uint32_t u : parse_hex_words(in)) cur.x.push_back(bits_to_f32(u));
-      } else if (tag == "bytes") {
-        std::string hex;
-        in >> hex;
-        for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-          cur.bytes.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-        }
-      } else if (tag == "y") {
-        cur.y_bits = parse_hex_words(in);
-      } else if (tag == "end") {
-        out.push_back(cur);
-      } else {
-        ADD_FAILURE() << "bad fixture line: " << line.substr(0, 40);
-      }
-    }
-    return out;
-  }();
+  static const std::vector<KqCase> cases = test::load_quant_ref_cases("quant_kquants_ref.txt");
   return cases;
 }
 
 std::string hex(const uint8_t* p, size_t n) {
-  std::string s;
-  char buf[4];
-  for (size_t i = 0; i < n; ++i) {
-    std::snprintf(buf, sizeof(buf), "%02x", p[i]);
-    s += buf;
-  }
-  return s;
+  return test::hex_bytes(p, n);
 }
 
 size_t bytes_for(TensorType t, size_t n) {

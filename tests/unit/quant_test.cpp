@@ -16,69 +16,17 @@
 #include "quant/quantize.hpp"
 #include "quant/types.hpp"
 
+#include "quant_ref_fixture.hpp"
+#include "test_util.hpp"
+
 namespace slim {
 namespace {
 
-struct RefCase {
-  std::string name;
-  TensorType type = TensorType::kF32;
-  std::vector<float> x;
-  std::vector<uint8_t> bytes;
-  std::vector<uint32_t> y_bits;
-};
-
-std::vector<uint32_t> parse_words(std::istringstream& in) {
-  std::vector<uint32_t> out;
-  std::string w;
-  while (in >> w) out.push_back(static_cast<uint32_t>(std::stoul(w, nullptr, 16)));
-  return out;
-}
+using RefCase = test::QuantRefCase;
+using test::hex_bytes;
 
 std::vector<RefCase> load_ref_cases() {
-  std::vector<RefCase> cases;
-  std::ifstream f(std::string(SLIM_TEST_DATA_DIR) + "/quant/quant_ref.txt");
-  EXPECT_TRUE(f.good()) << "missing tests/data/quant/quant_ref.txt";
-  std::string line;
-  RefCase cur;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream in(line);
-    std::string tag;
-    in >> tag;
-    if (tag == "case") {
-      std::string type;
-      size_t n = 0;
-      cur = RefCase{};
-      in >> cur.name >> type >> n;
-      EXPECT_TRUE(parse_type_name(type, &cur.type)) << type;
-      cur.x.reserve(n);
-    } else if (tag == "x") {
-      for (uint32_t u : parse_words(in)) cur.x.push_back(bits_to_f32(u));
-    } else if (tag == "bytes") {
-      std::string hex;
-      in >> hex;
-      for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        cur.bytes.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-      }
-    } else if (tag == "y") {
-      cur.y_bits = parse_words(in);
-    } else if (tag == "end") {
-      cases.push_back(cur);
-    } else {
-      ADD_FAILURE() << "bad fixture line: " << line.substr(0, 40);
-    }
-  }
-  return cases;
-}
-
-std::string hex_bytes(const uint8_t* p, size_t n) {
-  std::string s;
-  char buf[4];
-  for (size_t i = 0; i < n; ++i) {
-    std::snprintf(buf, sizeof(buf), "%02x", p[i]);
-    s += buf;
-  }
-  return s;
+  return test::load_quant_ref_cases("quant_ref.txt");
 }
 
 TEST(QuantRef, FixtureCoversEveryType) {

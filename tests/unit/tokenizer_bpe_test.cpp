@@ -19,73 +19,21 @@
 #include "tokenizer/bpe_internal.hpp"
 #include "tokenizer/tokenizer.hpp"
 
+#include "tokenizer_vectors.hpp"
+
 namespace slim {
 namespace {
 
 const std::string kShared = SLIM_SHARED_DIR;
 const std::string kVectors = kShared + "/tokenizer-vectors/";
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using test::load_vectors;
+using test::printable;
+using test::read_text;
+using test::Vectors;
 
 std::shared_ptr<const Tokenizer> load(const std::string& name) {
-  auto file = gguf::GgufFile::open(kVectors + name);
-  EXPECT_TRUE(file.is_ok()) << file.status().to_string();
-  if (!file.is_ok()) return nullptr;
-  auto tok = Tokenizer::from_gguf(*file);
-  EXPECT_TRUE(tok.is_ok()) << tok.status().to_string();
-  if (!tok.is_ok()) return nullptr;
-  return *tok;
-}
-
-struct Vectors {
-  std::vector<std::string> inputs;
-  std::vector<std::vector<int32_t>> ids;
-};
-
-// .inp: every string is followed by "\n__ggml_vocab_test__\n"; .out: one line of ids each.
-Vectors load_vectors(const std::string& base) {
-  Vectors v;
-  const std::string inp = read_file(base + ".inp");
-  const std::string sep = "\n__ggml_vocab_test__\n";
-  size_t pos = 0;
-  while (pos < inp.size()) {
-    const size_t hit = inp.find(sep, pos);
-    if (hit == std::string::npos) {
-      v.inputs.push_back(inp.substr(pos));
-      break;
-    }
-    v.inputs.push_back(inp.substr(pos, hit - pos));
-    pos = hit + sep.size();
-  }
-  std::istringstream lines(read_file(base + ".out"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream ws(line);
-    std::vector<int32_t> ids;
-    int64_t id = 0;
-    while (ws >> id) ids.push_back(static_cast<int32_t>(id));
-    v.ids.push_back(ids);
-  }
-  return v;
-}
-
-std::string printable(const std::string& s) {
-  std::string o;
-  for (const char c : s) {
-    if (c == '\n') {
-      o += "\\n";
-    } else if (c == '\t') {
-      o += "\\t";
-    } else {
-      o += c;
-    }
-  }
-  return o;
+  return test::load_gguf_tokenizer(kVectors + name);
 }
 
 void check_vectors(const std::string& name) {
@@ -146,7 +94,7 @@ TEST(TokenizerBpe, DeepseekCoderRoundTrip) {
 TEST(TokenizerBpe, WikitextRoundTripStreaming) {
   auto tok = load("ggml-vocab-gpt-2.gguf");
   ASSERT_NE(tok, nullptr);
-  const std::string text = read_file(kShared + "/eval/wikitext-2/wiki.test.raw");
+  const std::string text = read_text(kShared + "/eval/wikitext-2/wiki.test.raw");
   ASSERT_GT(text.size(), 1000000u);
   auto ids = tok->encode(text, false, false);
   ASSERT_TRUE(ids.is_ok()) << ids.status().to_string();
@@ -306,7 +254,7 @@ TEST(TokenizerBpe, ConcurrentEncodesAgree) {
   // One shared tokenizer, four threads: every thread gets the single-threaded result.
   auto tok = load("ggml-vocab-deepseek-coder.gguf");
   ASSERT_NE(tok, nullptr);
-  const std::string text = read_file(kShared + "/eval/wikitext-2/wiki.test.raw").substr(0, 200000);
+  const std::string text = read_text(kShared + "/eval/wikitext-2/wiki.test.raw").substr(0, 200000);
   auto expected = tok->encode(text, false, true);
   ASSERT_TRUE(expected.is_ok());
   std::vector<std::vector<int32_t>> got(4);

@@ -13,6 +13,8 @@
 #include "core/json_writer.hpp"
 #include "slim/tokenizer.hpp"
 
+#include "tokenizer_vectors.hpp"
+
 namespace slim {
 namespace {
 
@@ -20,46 +22,12 @@ const std::string kShared = SLIM_SHARED_DIR;
 const std::string kGpt2Dir = kShared + "/tokenizers/gpt2";
 const std::string kGpt2Gguf = kShared + "/tokenizer-vectors/ggml-vocab-gpt-2.gguf";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::load_vectors;
+using test::read_text;
+using test::Vectors;
 
 bool have_shared() {
   return std::ifstream(kGpt2Dir + "/vocab.json").good() && std::ifstream(kGpt2Gguf).good();
-}
-
-struct Vectors {
-  std::vector<std::string> inputs;
-  std::vector<std::vector<int32_t>> ids;
-};
-
-// .inp: strings each followed by "\n__ggml_vocab_test__\n"; .out: one line of ids per string.
-Vectors load_vectors(const std::string& base) {
-  Vectors v;
-  const std::string inp = read_file(base + ".inp");
-  const std::string sep = "\n__ggml_vocab_test__\n";
-  for (size_t pos = 0; pos < inp.size();) {
-    const size_t hit = inp.find(sep, pos);
-    if (hit == std::string::npos) {
-      v.inputs.push_back(inp.substr(pos));
-      break;
-    }
-    v.inputs.push_back(inp.substr(pos, hit - pos));
-    pos = hit + sep.size();
-  }
-  std::istringstream lines(read_file(base + ".out"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream ws(line);
-    std::vector<int32_t> ids;
-    int32_t id = 0;
-    while (ws >> id) ids.push_back(id);
-    v.ids.push_back(ids);
-  }
-  return v;
 }
 
 std::shared_ptr<const StandaloneTokenizer> must(
@@ -120,7 +88,7 @@ TEST(TokenizerHfGpt2, VocabMergesMatchesGgufOnVectors) {
 
 TEST(TokenizerHfGpt2, VocabMergesMatchesGgufOnWikiText) {
   if (!have_shared()) GTEST_SKIP() << "../shared not found";
-  const std::string text = read_file(kShared + "/eval/wikitext-2/wiki.test.raw");
+  const std::string text = read_text(kShared + "/eval/wikitext-2/wiki.test.raw");
   ASSERT_GT(text.size(), 1000000u);
   auto hf = must(StandaloneTokenizer::load(kGpt2Dir + "/vocab.json"));
   auto gguf = must(StandaloneTokenizer::load(kGpt2Gguf));
@@ -142,8 +110,8 @@ TEST(TokenizerHfGpt2, VocabMergesMatchesGgufOnWikiText) {
 
 TEST(TokenizerHfGpt2, MergesTxtWithVersionLineAndFromMemory) {
   if (!have_shared()) GTEST_SKIP() << "../shared not found";
-  const std::string vocab = read_file(kGpt2Dir + "/vocab.json");
-  const std::string merges = read_file(kGpt2Dir + "/merges.txt");
+  const std::string vocab = read_text(kGpt2Dir + "/vocab.json");
+  const std::string merges = read_text(kGpt2Dir + "/merges.txt");
   auto plain = must(StandaloneTokenizer::from_vocab_merges(vocab, merges));
   auto versioned = must(StandaloneTokenizer::from_vocab_merges(vocab, "#version: 0.2\n" + merges));
   std::string crlf;
@@ -164,8 +132,8 @@ TEST(TokenizerHfGpt2, MergesTxtWithVersionLineAndFromMemory) {
 
 // tokenizer.json for GPT-2 written from vocab.json + merges.txt, as Hugging Face saves it.
 std::string gpt2_tokenizer_json(bool array_merges) {
-  const std::string vocab = read_file(kGpt2Dir + "/vocab.json");
-  const std::string merges = read_file(kGpt2Dir + "/merges.txt");
+  const std::string vocab = read_text(kGpt2Dir + "/vocab.json");
+  const std::string merges = read_text(kGpt2Dir + "/merges.txt");
   JsonWriter w;
   w.begin_object();
   w.key("version").value("1.0");

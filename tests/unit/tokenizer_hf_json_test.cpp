@@ -14,18 +14,15 @@
 #include "slim/tokenizer.hpp"
 #include "tokenizer/hf_tokenizer.hpp"
 
+#include "test_util.hpp"
+
 namespace slim {
 namespace {
 
 const std::string kData = std::string(SLIM_TEST_DATA_DIR) + "/tokenizer";
 using V = std::vector<int32_t>;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::read_text;
 
 std::shared_ptr<const StandaloneTokenizer> load(const std::string& path) {
   auto r = StandaloneTokenizer::load(path);
@@ -91,7 +88,7 @@ TEST(TokenizerHfJson, SplitRegexAndAddedTokensFixture) {
 }
 
 TEST(TokenizerHfJson, StringMergesAreTheSame) {
-  std::string text = read_file(kData + "/split_added/tokenizer.json");
+  std::string text = read_text(kData + "/split_added/tokenizer.json");
   const std::string from =
       R"("merges": [["a", "b"], ["ab", "c"], ["Ġ", "a"], ["Ġa", "b"], ["1", "2"], ["b", "c"]])";
   const std::string to = R"("merges": ["a b", "ab c", "Ġ a", "Ġa b", "1 2", "b c"])";
@@ -105,7 +102,7 @@ TEST(TokenizerHfJson, StringMergesAreTheSame) {
 
 // Replaces the first occurrence of `from` in the fixture.
 std::string fixture_with(const std::string& from, const std::string& to) {
-  std::string text = read_file(kData + "/split_added/tokenizer.json");
+  std::string text = read_text(kData + "/split_added/tokenizer.json");
   const size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   if (at != std::string::npos) text.replace(at, from.size(), to);
@@ -132,7 +129,7 @@ TEST(TokenizerHfJson, PreTokenizerVariants) {
   ASSERT_TRUE(removed.is_ok()) << removed.status().to_string();
   EXPECT_EQ(ids(**removed, "abcab"), (V{0, 2, 0}));
   // ByteLevel alone with its GPT-2 regex and add_prefix_space: "ab" -> " ab" -> Ġ ab.
-  std::string text = read_file(kData + "/split_added/tokenizer.json");
+  std::string text = read_text(kData + "/split_added/tokenizer.json");
   const size_t begin = text.find("\"pre_tokenizer\"");
   const size_t end = text.find("\"post_processor\"");
   ASSERT_TRUE(begin != std::string::npos && end != std::string::npos);
@@ -172,7 +169,7 @@ struct ManifestEntry {
 
 std::vector<ManifestEntry> load_manifest() {
   std::vector<ManifestEntry> out;
-  std::istringstream in(read_file(kData + "/corrupt/MANIFEST.txt"));
+  std::istringstream in(read_text(kData + "/corrupt/MANIFEST.txt"));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -226,7 +223,7 @@ TEST(TokenizerHfJson, CorruptTokenizerJsonFromMemoryToo) {
     if (m.entry.size() < 5 || m.entry.substr(m.entry.size() - 5) != ".json") continue;
     if (m.substring.find(m.entry) != std::string::npos) continue;  // expects the file name
     SCOPED_TRACE(m.entry);
-    auto r = StandaloneTokenizer::from_tokenizer_json(read_file(kData + "/corrupt/" + m.entry));
+    auto r = StandaloneTokenizer::from_tokenizer_json(read_text(kData + "/corrupt/" + m.entry));
     ASSERT_FALSE(r.is_ok());
     EXPECT_STREQ(status_code_name(r.status().code()), m.status.c_str());
     EXPECT_NE(r.status().message().find(m.substring), std::string::npos) << r.status().message();

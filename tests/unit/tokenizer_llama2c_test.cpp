@@ -12,17 +12,14 @@
 #include "format/gguf.hpp"
 #include "tokenizer/tokenizer.hpp"
 
+#include "test_util.hpp"
+
 namespace slim {
 namespace {
 
 const std::string kShared = SLIM_SHARED_DIR;
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using test::read_text;
 
 Result<std::shared_ptr<const Tokenizer>> from_bytes(const std::string& bytes, int32_t vocab_size) {
   return Tokenizer::from_llama2c(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
@@ -183,7 +180,7 @@ TEST(TokenizerLlama2c, NanScoreAndDuplicateTextAreCorrupt) {
 }
 
 TEST(TokenizerLlama2c, Stories260KMatchesGguf) {
-  const std::string bin = read_file(kShared + "/models/llama2c-stories260K/tok512.bin");
+  const std::string bin = read_text(kShared + "/models/llama2c-stories260K/tok512.bin");
   ASSERT_FALSE(bin.empty());
   auto a = from_bytes(bin, 512);
   ASSERT_TRUE(a.is_ok()) << a.status().to_string();
@@ -203,7 +200,7 @@ TEST(TokenizerLlama2c, Stories260KMatchesGguf) {
   EXPECT_EQ(bin_tok.bos_id(), gguf_tok.bos_id());
   EXPECT_EQ(bin_tok.eos_id(), gguf_tok.eos_id());
 
-  const std::string text = read_file(kShared + "/eval/tinystories/sample.txt");
+  const std::string text = read_text(kShared + "/eval/tinystories/sample.txt");
   ASSERT_GT(text.size(), 1000u);
   auto ids_bin = bin_tok.encode(text, true, false);
   auto ids_gguf = gguf_tok.encode(text, true, false);

@@ -13,75 +13,17 @@
 #include "format/gguf.hpp"
 #include "tokenizer/tokenizer.hpp"
 
+#include "tokenizer_vectors.hpp"
+
 namespace slim {
 namespace {
 
 const std::string kShared = SLIM_SHARED_DIR;
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::shared_ptr<const Tokenizer> load_gguf_tokenizer(const std::string& path) {
-  auto file = gguf::GgufFile::open(path);
-  EXPECT_TRUE(file.is_ok()) << file.status().to_string();
-  if (!file.is_ok()) return nullptr;
-  auto tok = Tokenizer::from_gguf(*file);
-  EXPECT_TRUE(tok.is_ok()) << tok.status().to_string();
-  if (!tok.is_ok()) return nullptr;
-  return *tok;
-}
-
-struct Vectors {
-  std::vector<std::string> inputs;
-  std::vector<std::vector<int32_t>> ids;
-};
-
-// .inp: every string is followed by "\n__ggml_vocab_test__\n" (so the file ends with one);
-// .out: one line of space-separated ids per string.
-Vectors load_vectors(const std::string& base) {
-  Vectors v;
-  const std::string inp = read_file(base + ".inp");
-  const std::string sep = "\n__ggml_vocab_test__\n";
-  size_t pos = 0;
-  while (pos < inp.size()) {
-    const size_t hit = inp.find(sep, pos);
-    if (hit == std::string::npos) {
-      v.inputs.push_back(inp.substr(pos));  // no trailing separator: last string runs to EOF
-      break;
-    }
-    v.inputs.push_back(inp.substr(pos, hit - pos));
-    pos = hit + sep.size();
-  }
-  const std::string out = read_file(base + ".out");
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream ws(line);
-    std::vector<int32_t> ids;
-    int64_t id = 0;
-    while (ws >> id) ids.push_back(static_cast<int32_t>(id));
-    v.ids.push_back(ids);
-  }
-  return v;
-}
-
-std::string printable(const std::string& s) {
-  std::string o;
-  for (unsigned char c : s) {
-    if (c == '\n') {
-      o += "\\n";
-    } else if (c == '\t') {
-      o += "\\t";
-    } else {
-      o += static_cast<char>(c);
-    }
-  }
-  return o;
-}
+using test::load_gguf_tokenizer;
+using test::load_vectors;
+using test::printable;
+using test::Vectors;
 
 void check_vectors(const std::string& name) {
   const std::string base = kShared + "/tokenizer-vectors/" + name;

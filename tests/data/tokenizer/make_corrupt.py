@@ -195,8 +195,9 @@ def main():
        setp(["added_tokens"], [added(single_word=True)]))
 
     # ---- pipeline components ----
-    tj("normalizer_nfc.json", "unsupported", "normalizer 'NFC' is not supported with BPE models",
-       setp(["normalizer"], {"type": "NFC"}))
+    tj("normalizer_precompiled.json", "unsupported",
+       "normalizer 'Precompiled' is not supported with BPE models",
+       setp(["normalizer"], {"type": "Precompiled", "precompiled_charsmap": "AAAA"}))
     tj("normalizer_string.json", "corrupt_file", "normalizer is string, expected an object",
        setp(["normalizer"], "NFC"))
     tj("pre_missing.json", "unsupported", "BPE without a ByteLevel pre-tokenizer",
