@@ -5,6 +5,7 @@
 //
 //   build/bin/kernels_bench --benchmark_min_time=1
 //   build/bin/kernels_bench --benchmark_filter='matvec/Q8_0'
+//   build/bin/kernels_bench --benchmark_filter='matmat/'   (prompt: vec_dot loop vs vec_dot_multi)
 //
 // Shapes: cols x rows = 576 x 1536 (a SmolLM2-135M FFN matrix), 576 x 49152 (its output head),
 // 4608 x 192 and 1536 x 576 (its FFN down projection; the only one K-quants fit).
@@ -88,6 +89,41 @@ void BM_Matvec(benchmark::State& state, const KernelTable* k, TensorType type, s
                                               benchmark::Counter::kIsRate);
 }
 
+// Prompt processing (matrix x n_tok tokens, activations prepared once as kernels::matmul does):
+// per row either n_tok vec_dot calls ("loop") or vec_dot_multi over groups of kMaxMultiTok
+// tokens ("multi"). Items = multiply-adds. Shapes: 576 x 1536 (K-quants: 1536 x 576) x 128 tokens.
+void BM_Matmat(benchmark::State& state, const KernelTable* k, TensorType type, size_t cols,
+               size_t rows, size_t n_tok, bool multi) {
+  const Matrix& m = matrix(type, cols, rows);
+  Rng rng{11};
+  std::vector<float> x(cols * n_tok), y(rows * n_tok);
+  for (float& v : x) v = rng.uniform();
+  const slim::kernels::TypeKernels& tk = k->of(type);
+  const size_t stride = slim::kernels::act_row_bytes(ActFormat::kQ8, cols);
+  std::vector<uint8_t> act(stride * n_tok);
+  constexpr size_t kG = slim::kernels::kMaxMultiTok;
+  for (auto _ : state) {
+    for (size_t t = 0; t < n_tok; ++t) k->quantize_q8(&x[t * cols], &act[t * stride], cols);
+    for (size_t r = 0; r < rows; ++r) {
+      const uint8_t* row = m.data.data() + r * m.row_bytes;
+      if (multi) {
+        float out[kG];
+        for (size_t t0 = 0; t0 < n_tok; t0 += kG) {
+          const size_t g = n_tok - t0 < kG ? n_tok - t0 : kG;
+          tk.vec_dot_multi(row, &act[t0 * stride], stride, g, cols, out);
+          for (size_t t = 0; t < g; ++t) y[(t0 + t) * rows + r] = out[t];
+        }
+      } else {
+        for (size_t t = 0; t < n_tok; ++t)
+          y[t * rows + r] = tk.vec_dot(row, &act[t * stride], cols);
+      }
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(rows * cols * n_tok));
+}
+
 void BM_Op(benchmark::State& state, const KernelTable* k, int op, size_t n) {
   Rng rng{9};
   std::vector<float> x(n), w(n), y(n), kv(op == 3 ? n * 192 : 0);
@@ -136,6 +172,22 @@ void register_all() {
                                  std::to_string(rows) + "/" + k->name;
         benchmark::RegisterBenchmark(name.c_str(), BM_Matvec, k, type, cols, rows)
             ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  for (const auto& [type, tname] : types) {
+    for (Isa isa : slim::kernels::available_isas()) {
+      const KernelTable* k = slim::kernels::table_for(isa);
+      if (k->of(type).vec_dot_multi == nullptr) continue;
+      // K-quants need rows of a multiple of 256: the FFN down projection (1536 x 576).
+      const bool k256 = slim::type_traits(type)->block_elems == 256;
+      const size_t cols = k256 ? 1536 : 576, rows = k256 ? 576 : 1536;
+      for (const bool multi : {false, true}) {
+        const std::string name = std::string("matmat/") + tname + "/" + std::to_string(cols) + "x" +
+                                 std::to_string(rows) + "x128/" + k->name +
+                                 (multi ? "/multi" : "/loop");
+        benchmark::RegisterBenchmark(name.c_str(), BM_Matmat, k, type, cols, rows, 128, multi)
+            ->Unit(benchmark::kMillisecond);
       }
     }
   }

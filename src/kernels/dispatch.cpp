@@ -28,6 +28,18 @@ void dequant_thunk(const void* row, float* y, size_t n) {
   (void)dequantize_row(T, row, y, n);  // n was validated by the loader
 }
 
+// The reference's vec_dot_multi: a loop over vec_dot (trivially bit-identical to it).
+template <VecDotFn Dot>
+void multi_loop(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                float* out) {
+  const auto* a = static_cast<const uint8_t*>(act);
+  for (size_t t = 0; t < n_tok; ++t) out[t] = Dot(row, a + t * act_stride, n);
+}
+
+void set_multi(KernelTable& t, TensorType type, VecDotMultiFn multi) {
+  t.type[static_cast<uint32_t>(type)].vec_dot_multi = multi;
+}
+
 void set_type(KernelTable& t, TensorType type, ActFormat act, VecDotFn dot) {
   TypeKernels& k = t.type[static_cast<uint32_t>(type)];
   k.act = act;
@@ -65,6 +77,8 @@ KernelTable make_reference() {
   t.type[static_cast<uint32_t>(TensorType::kQ4_K)].dequantize = dequant_thunk<TensorType::kQ4_K>;
   t.type[static_cast<uint32_t>(TensorType::kQ5_K)].dequantize = dequant_thunk<TensorType::kQ5_K>;
   t.type[static_cast<uint32_t>(TensorType::kQ6_K)].dequantize = dequant_thunk<TensorType::kQ6_K>;
+  set_multi(t, TensorType::kQ8_0, multi_loop<ref::vec_dot_q8_0>);
+  set_multi(t, TensorType::kQ4_0, multi_loop<ref::vec_dot_q4_0>);
   t.quantize_q8 = ref::quantize_q8;
   t.rmsnorm = ref::rmsnorm;
   t.softmax = ref::softmax;
@@ -90,7 +104,7 @@ KernelTable make_reference() {
     (t).attention = ns::attention;                                     \
   } while (false)
 
-// The block formats beyond Q8_0 / Q4_0 (x86 only so far; NEON uses the reference for them).
+// The block formats beyond Q8_0 / Q4_0 (Q4_1, Q5_0, Q5_1, Q2_K..Q6_K).
 #define SLIM_FILL_MORE_BLOCKS(t, ns)                                  \
   do {                                                                \
     set_type(t, TensorType::kQ4_1, ActFormat::kQ8, ns::vec_dot_q4_1); \
@@ -134,22 +148,44 @@ KernelTable make_table(Isa isa) {
   KernelTable t = make_reference();
   t.isa = isa;
   t.name = kIsaNames[static_cast<size_t>(isa)];
+  // The reference's multi-token loops call the reference vec_dot: an ISA table gets a
+  // vec_dot_multi only from its own files (matmul loops over its vec_dot otherwise).
+  if (isa != Isa::kScalar) {
+    for (TypeKernels& k : t.type) k.vec_dot_multi = nullptr;
+  }
   switch (isa) {
 #if defined(SLIM_KERNELS_AVX2)
     case Isa::kAvx2:
       SLIM_FILL_TABLE(t, avx2);
       SLIM_FILL_MORE_BLOCKS(t, avx2);
+      set_multi(t, TensorType::kQ8_0, avx2::vec_dot_multi_q8_0);
+      set_multi(t, TensorType::kQ4_0, avx2::vec_dot_multi_q4_0);
+      set_multi(t, TensorType::kQ4_1, avx2::vec_dot_multi_q4_1);
+      set_multi(t, TensorType::kQ5_0, avx2::vec_dot_multi_q5_0);
+      set_multi(t, TensorType::kQ5_1, avx2::vec_dot_multi_q5_1);
+      set_multi(t, TensorType::kQ4_K, avx2::vec_dot_multi_q4_k);
+      set_multi(t, TensorType::kQ5_K, avx2::vec_dot_multi_q5_k);
+      set_multi(t, TensorType::kQ6_K, avx2::vec_dot_multi_q6_k);
       break;
 #endif
 #if defined(SLIM_KERNELS_AVX512)
     case Isa::kAvx512:
       SLIM_FILL_TABLE(t, avx512);
       SLIM_FILL_MORE_BLOCKS(t, avx512);
+      set_multi(t, TensorType::kQ8_0, avx512::vec_dot_multi_q8_0);
+      set_multi(t, TensorType::kQ4_0, avx512::vec_dot_multi_q4_0);
+      set_multi(t, TensorType::kQ4_1, avx512::vec_dot_multi_q4_1);
+      set_multi(t, TensorType::kQ5_0, avx512::vec_dot_multi_q5_0);
+      set_multi(t, TensorType::kQ5_1, avx512::vec_dot_multi_q5_1);
+      set_multi(t, TensorType::kQ4_K, avx512::vec_dot_multi_q4_k);
+      set_multi(t, TensorType::kQ5_K, avx512::vec_dot_multi_q5_k);
+      set_multi(t, TensorType::kQ6_K, avx512::vec_dot_multi_q6_k);
       break;
 #endif
 #if defined(SLIM_KERNELS_NEON)
     case Isa::kNeon:
       SLIM_FILL_TABLE(t, neon);
+      SLIM_FILL_MORE_BLOCKS(t, neon);
       break;
 #endif
 #if defined(SLIM_KERNELS_NEON_DOT)
@@ -157,6 +193,7 @@ KernelTable make_table(Isa isa) {
       SLIM_FILL_TABLE(t, neon);
       set_type(t, TensorType::kQ8_0, ActFormat::kQ8, neon_dot::vec_dot_q8_0);
       set_type(t, TensorType::kQ4_0, ActFormat::kQ8, neon_dot::vec_dot_q4_0);
+      SLIM_FILL_MORE_BLOCKS(t, neon_dot);
       break;
 #endif
     default:

@@ -53,6 +53,14 @@ inline size_t act_row_bytes(ActFormat f, size_t n) {
 // dot(weight row, prepared activation row) for one row of `n` elements (n a multiple of the
 // type's block size). The reduction order of every variant is documented beside its code.
 using VecDotFn = float (*)(const void* row, const void* act, size_t n);
+// The same dot for n_tok tokens at once (1 <= n_tok <= kMaxMultiTok): out[t] = vec_dot(row,
+// act + t * act_stride, n). Each weight block is loaded and unpacked once and dotted with every
+// token's activation block; out[t] is BIT-IDENTICAL to the table's vec_dot for that token (same
+// integer block sums, same float order per token, only interleaved), so results do not depend on
+// how tokens are grouped. act_stride: bytes between tokens' prepared rows (any alignment).
+using VecDotMultiFn = void (*)(const void* row, const void* act, size_t act_stride, size_t n_tok,
+                               size_t n, float* out);
+inline constexpr size_t kMaxMultiTok = 8;
 // Expands one row of `n` elements to floats.
 using DequantFn = void (*)(const void* row, float* y, size_t n);
 // Makes the Q8 activation row `act` (act_row_bytes(kQ8, n) bytes) from n floats (n % 32 == 0).
@@ -62,6 +70,9 @@ struct TypeKernels {
   ActFormat act = ActFormat::kF32;  // what vec_dot's second operand is
   VecDotFn vec_dot = nullptr;       // nullptr = type unsupported
   DequantFn dequantize = nullptr;   // nullptr = type unsupported
+  // Optional multi-token vec_dot (nullptr = none: callers loop over vec_dot). When set it is
+  // bit-identical to this table's vec_dot, token by token.
+  VecDotMultiFn vec_dot_multi = nullptr;
 };
 
 struct KernelTable {

@@ -27,9 +27,25 @@ void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadP
     for (size_t t = 0; t < n_tok; ++t) K.quantize_q8(x + t * cols, &scratch[t * act_stride], cols);
     act = scratch.data();
   }
+  // Several tokens: the multi-token kernel (when the table has one for the type) unpacks each
+  // weight block once for up to kMaxMultiTok tokens; it is bit-identical to `dot` per token, so
+  // the grouping of tokens never changes a result.
+  const VecDotMultiFn multi = n_tok > 1 ? tk.vec_dot_multi : nullptr;
   auto job = [&](int index, int count) {
     size_t begin = 0, end = 0;
     split_range(rows, index, count, &begin, &end);
+    if (multi != nullptr) {
+      float out[kMaxMultiTok];
+      for (size_t r = begin; r < end; ++r) {
+        const uint8_t* row = w.row(r);
+        for (size_t t0 = 0; t0 < n_tok; t0 += kMaxMultiTok) {
+          const size_t m = n_tok - t0 < kMaxMultiTok ? n_tok - t0 : kMaxMultiTok;
+          multi(row, act + t0 * act_stride, act_stride, m, cols, out);
+          for (size_t t = 0; t < m; ++t) y[(t0 + t) * rows + r] = out[t];
+        }
+      }
+      return;
+    }
     for (size_t r = begin; r < end; ++r) {
       const uint8_t* row = w.row(r);
       for (size_t t = 0; t < n_tok; ++t) y[t * rows + r] = dot(row, act + t * act_stride, cols);

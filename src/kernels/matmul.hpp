@@ -24,7 +24,9 @@ struct MatrixView {
 // y[t * w.rows + r] = dot(w.row(r), x + t * w.cols) for every token t < n_tok.
 // Each token's activation row is first prepared in the format the weight type's kernel
 // consumes (for Q8_0/Q4_0: quantized to a Q8 activation row, once per token), then rows are
-// split across threads. Each element is reduced by one thread in the kernel's fixed order, so
+// split across threads; with several tokens, each row uses the table's vec_dot_multi (when the
+// type has one) for groups of up to kMaxMultiTok tokens, bit-identical to vec_dot per token.
+// Each element is reduced by one thread in the kernel's fixed order, so
 // the result is identical for any thread count and any split of the tokens into calls.
 // Not re-entrant on one thread (the Q8 scratch is per thread).
 void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool);

@@ -85,8 +85,76 @@ std::vector<uint8_t> weight_row(Rng& rng, TensorType type, size_t n) {
   return row;
 }
 
+// Rows of random bytes (every level, scale and min pattern) for the block formats beyond Q8_0 /
+// Q4_0; the fp16 fields (byte offsets in a block) are kept finite so that no nan payloads are
+// compared.
+struct MoreBlockType {
+  TensorType type;
+  size_t elems;
+  std::vector<size_t> fp16s;
+};
+
+std::vector<uint8_t> random_block_row(Rng& rng, const MoreBlockType& t, size_t n) {
+  uint64_t bytes = 0;
+  slim::row_bytes(t.type, n, &bytes);
+  std::vector<uint8_t> row(bytes);
+  for (uint8_t& v : row) v = static_cast<uint8_t>((rng.uniform() + 1.0f) * 128.0f);
+  const size_t block_bytes = bytes / (n / t.elems);
+  for (size_t b = 0; b < n / t.elems; ++b) {
+    for (size_t off : t.fp16s) {
+      uint8_t* hi = &row[b * block_bytes + off + 1];
+      if ((*hi & 0x7c) == 0x7c) *hi = static_cast<uint8_t>(*hi & ~0x40);  // inf/nan -> finite
+    }
+  }
+  return row;
+}
+
+// Q4_1, Q5_0, Q5_1, Q2_K..Q6_K: quantized and random-byte rows, odd block counts, every
+// misalignment of the weight row and of the activation row.
+void check_more_blocks(const KernelTable& s, const KernelTable& r) {
+  static const MoreBlockType kTypes[] = {
+      {TensorType::kQ4_1, 32, {0, 2}},  {TensorType::kQ5_0, 32, {0}},
+      {TensorType::kQ5_1, 32, {0, 2}},  {TensorType::kQ2_K, 256, {80, 82}},
+      {TensorType::kQ3_K, 256, {108}},  {TensorType::kQ4_K, 256, {0, 2}},
+      {TensorType::kQ5_K, 256, {0, 2}}, {TensorType::kQ6_K, 256, {208}},
+  };
+  Rng rng{21};
+  for (const MoreBlockType& t : kTypes) {
+    check(s.of(t.type).act == ActFormat::kQ8 && s.of(t.type).vec_dot != nullptr,
+          std::string(s.name) + " " + std::string(slim::type_name(t.type)) + ": Q8 activations");
+    const std::vector<size_t> counts = t.elems == 32
+                                           ? std::vector<size_t>{1, 2, 3, 7, 8, 9, 15, 17, 33, 257}
+                                           : std::vector<size_t>{1, 2, 3, 5, 9};
+    for (size_t nblk : counts) {
+      for (size_t off : {0, 1, 2, 3}) {
+        const size_t n = nblk * t.elems;
+        const std::vector<float> x = activations(rng, n);
+        std::vector<float> xf = x;
+        for (float& v : xf) v = std::isfinite(v) ? v : 1.0f;
+        const size_t bytes = slim::kernels::act_row_bytes(ActFormat::kQ8, n);
+        Buffer act(bytes, 3 - off);
+        r.quantize_q8(xf.data(), act.p, n);
+        for (int random = 0; random < 2; ++random) {
+          const std::vector<uint8_t> row =
+              random != 0 ? random_block_row(rng, t, n) : weight_row(rng, t.type, n);
+          Buffer w(row.size(), off);
+          std::memcpy(w.p, row.data(), row.size());
+          const float got = s.of(t.type).vec_dot(w.p, act.p, n);
+          const float want = r.of(t.type).vec_dot(row.data(), act.p, n);
+          check(slim::f32_to_bits(got) == slim::f32_to_bits(want),
+                std::string(s.name) + " " + std::string(slim::type_name(t.type)) + " blocks " +
+                    std::to_string(nblk) + " offset " + std::to_string(off) +
+                    (random != 0 ? " random bytes" : " quantized") + ": bit-identical (" +
+                    std::to_string(got) + " vs " + std::to_string(want) + ")");
+        }
+      }
+    }
+  }
+}
+
 void check_table(const KernelTable& s, const KernelTable& r) {
   const std::string isa = s.name;
+  check_more_blocks(s, r);
   Rng rng{1};
   for (size_t nb : {1, 3, 7, 8, 9, 24, 31, 33, 257}) {
     const size_t n = nb * 32;

@@ -15,6 +15,15 @@ float vec_dot_bf16(const void* row, const void* act, size_t n);
 void quantize_q8(const float* x, void* act, size_t n);
 float vec_dot_q8_0(const void* row, const void* act, size_t n);
 float vec_dot_q4_0(const void* row, const void* act, size_t n);
+// dot_k_neon.cpp: Q4_1, Q5_0, Q5_1, Q2_K..Q6_K.
+float vec_dot_q4_1(const void* row, const void* act, size_t n);
+float vec_dot_q5_0(const void* row, const void* act, size_t n);
+float vec_dot_q5_1(const void* row, const void* act, size_t n);
+float vec_dot_q2_k(const void* row, const void* act, size_t n);
+float vec_dot_q3_k(const void* row, const void* act, size_t n);
+float vec_dot_q4_k(const void* row, const void* act, size_t n);
+float vec_dot_q5_k(const void* row, const void* act, size_t n);
+float vec_dot_q6_k(const void* row, const void* act, size_t n);
 
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
 void softmax(float* x, size_t n);
@@ -30,5 +39,14 @@ namespace slim::kernels::neon_dot {
 // SDOT versions of the block dots (the rest of the neon-dot table is the neon one).
 float vec_dot_q8_0(const void* row, const void* act, size_t n);
 float vec_dot_q4_0(const void* row, const void* act, size_t n);
+// dot_k_neon_dot.cpp
+float vec_dot_q4_1(const void* row, const void* act, size_t n);
+float vec_dot_q5_0(const void* row, const void* act, size_t n);
+float vec_dot_q5_1(const void* row, const void* act, size_t n);
+float vec_dot_q2_k(const void* row, const void* act, size_t n);
+float vec_dot_q3_k(const void* row, const void* act, size_t n);
+float vec_dot_q4_k(const void* row, const void* act, size_t n);
+float vec_dot_q5_k(const void* row, const void* act, size_t n);
+float vec_dot_q6_k(const void* row, const void* act, size_t n);
 
 }  // namespace slim::kernels::neon_dot

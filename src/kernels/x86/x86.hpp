@@ -24,6 +24,24 @@ float vec_dot_q3_k(const void* row, const void* act, size_t n);
 float vec_dot_q4_k(const void* row, const void* act, size_t n);
 float vec_dot_q5_k(const void* row, const void* act, size_t n);
 float vec_dot_q6_k(const void* row, const void* act, size_t n);
+// dot_multi_*.cpp: n_tok tokens at once, bit-identical to vec_dot token by token (kernels.hpp).
+void vec_dot_multi_q8_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q4_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+// dot_multi_k_*.cpp
+void vec_dot_multi_q4_1(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q5_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q5_1(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q4_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q5_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q6_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
 
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
 void softmax(float* x, size_t n);
@@ -51,6 +69,24 @@ float vec_dot_q3_k(const void* row, const void* act, size_t n);
 float vec_dot_q4_k(const void* row, const void* act, size_t n);
 float vec_dot_q5_k(const void* row, const void* act, size_t n);
 float vec_dot_q6_k(const void* row, const void* act, size_t n);
+// dot_multi_*.cpp: n_tok tokens at once, bit-identical to vec_dot token by token (kernels.hpp).
+void vec_dot_multi_q8_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q4_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+// dot_multi_k_*.cpp
+void vec_dot_multi_q4_1(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q5_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q5_1(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q4_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q5_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
+void vec_dot_multi_q6_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
 
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
 void softmax(float* x, size_t n);

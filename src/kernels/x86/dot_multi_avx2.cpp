@@ -1,0 +1,230 @@
+// AVX2 + FMA + F16C multi-token dot products for Q8_0 and Q4_0 (prompt processing).
+// Compiled with -mavx2 -mfma -mf16c; only intrinsics and this file's own internal functions are
+// used (see x86.hpp).
+//
+// out[t] is bit-identical to avx2::vec_dot_q8_0 / vec_dot_q4_0 (and so to the reference) for every
+// token: per group of 8 weight blocks the 8 fp16 scales are converted once and Q4_0's nibbles are
+// unpacked once (into a 256-byte L1 scratch; AVX2 has too few registers to keep 8 blocks), then
+// every token's 8 blocks are dotted exactly as the single-token kernel does (maddubs + madd, the
+// sign trick for Q8_0), transposed into 8 block sums, and term = float(isum) * (dw * dx) is added
+// to that token's 8-lane accumulator (lane = block % 8). The last nb % 8 blocks go one at a time
+// into the token's lanes, and each token ends with the 8-lane tree.
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/x86/x86.hpp"
+
+namespace slim::kernels::avx2 {
+
+namespace {
+
+constexpr size_t kBlock = 32;
+
+float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+float lane_tree(const float* l) {
+  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+__m256 loadu8(const uint8_t* p) {
+  return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
+}
+
+__m256i loadu_si256(const uint8_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+uint16_t load_u16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+int32_t load_i32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+float load_f32(const uint8_t* p) {
+  float v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+float fp16_to_f32(uint16_t h) {
+  return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+int32_t hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+__m256 scales8(const uint8_t* p, size_t stride) {
+  __m128i h = _mm_cvtsi32_si128(load_u16(p));
+  h = _mm_insert_epi16(h, load_u16(p + stride), 1);
+  h = _mm_insert_epi16(h, load_u16(p + 2 * stride), 2);
+  h = _mm_insert_epi16(h, load_u16(p + 3 * stride), 3);
+  h = _mm_insert_epi16(h, load_u16(p + 4 * stride), 4);
+  h = _mm_insert_epi16(h, load_u16(p + 5 * stride), 5);
+  h = _mm_insert_epi16(h, load_u16(p + 6 * stride), 6);
+  h = _mm_insert_epi16(h, load_u16(p + 7 * stride), 7);
+  return _mm256_cvtph_ps(h);
+}
+
+// [sum(v0), sum(v1), ..., sum(v7)] (exact integer sums).
+__m256i transpose_sum8(const __m256i* v) {
+  const __m256i t0 =
+      _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+  const __m256i t1 =
+      _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+                          _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
+// Q8_0: nothing to unpack (the sign trick needs the raw weights): the block is read in place.
+struct Q8_0Kind {
+  static constexpr size_t kBytes = 34;
+  static constexpr bool kOffset = false;
+  static constexpr bool kPrep = false;
+  static void prep(const uint8_t*, uint8_t*) {}
+  static __m256i dot(const uint8_t* wq, const uint8_t* /*prepared*/, const uint8_t* xq) {
+    const __m256i w = loadu_si256(wq);
+    const __m256i x = loadu_si256(xq);
+    const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+  }
+};
+
+// Q4_0: the 32 levels u (0..15) unpacked once into `prepared`.
+struct Q4_0Kind {
+  static constexpr size_t kBytes = 18;
+  static constexpr bool kOffset = true;
+  static constexpr bool kPrep = true;
+  static void prep(const uint8_t* qs, uint8_t* dst) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m256i u =
+        _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(dst), u);
+  }
+  static __m256i dot(const uint8_t* /*wq*/, const uint8_t* prepared, const uint8_t* xq) {
+    const __m256i u = _mm256_load_si256(reinterpret_cast<const __m256i*>(prepared));
+    const __m256i p = _mm256_maddubs_epi16(u, loadu_si256(xq));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+  }
+};
+
+// kNt tokens (1..8): token t's activation row at xa + t * stride.
+template <typename K, size_t kNt>
+void dot_multi(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n, float* out) {
+  constexpr size_t kB = K::kBytes;
+  const size_t nb = n / kBlock;
+  const size_t xd_off = n, xs_off = n + 4 * nb;  // float d[nb], int32 s[nb] in each row
+  alignas(32) uint8_t prepared[8][32];
+  __m256 acc[kNt];
+  for (size_t t = 0; t < kNt; ++t) acc[t] = _mm256_setzero_ps();
+  size_t b = 0;
+  for (; b + 8 <= nb; b += 8) {
+    if (K::kPrep) {
+      for (size_t k = 0; k < 8; ++k) K::prep(w + (b + k) * kB + 2, prepared[k]);
+    }
+    const __m256 dw = scales8(w + b * kB, kB);
+    for (size_t t = 0; t < kNt; ++t) {
+      const uint8_t* xt = xa + t * stride;
+      __m256i v[8];
+      for (size_t k = 0; k < 8; ++k) {
+        v[k] = K::dot(w + (b + k) * kB + 2, prepared[k], xt + (b + k) * kBlock);
+      }
+      __m256i isum = transpose_sum8(v);
+      if (K::kOffset) {
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(loadu_si256(xt + xs_off + 4 * b), 3));
+      }
+      const __m256 dx = loadu8(xt + xd_off + 4 * b);
+      acc[t] =
+          _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, dx)));
+    }
+  }
+  if (b == nb) {
+    for (size_t t = 0; t < kNt; ++t) out[t] = hsum8(acc[t]);
+    return;
+  }
+  // The last nb % 8 blocks, one at a time, into each token's lanes.
+  alignas(32) float lane[kNt][8];
+  for (size_t t = 0; t < kNt; ++t) _mm256_store_ps(lane[t], acc[t]);
+  for (; b < nb; ++b) {
+    if (K::kPrep) K::prep(w + b * kB + 2, prepared[0]);
+    const float dw = fp16_to_f32(load_u16(w + b * kB));
+    for (size_t t = 0; t < kNt; ++t) {
+      const uint8_t* xt = xa + t * stride;
+      int32_t isum = hsum_i32(K::dot(w + b * kB + 2, prepared[0], xt + b * kBlock));
+      if (K::kOffset) isum -= 8 * load_i32(xt + xs_off + 4 * b);
+      const float scale = dw * load_f32(xt + xd_off + 4 * b);
+      lane[t][b % 8] += static_cast<float>(isum) * scale;
+    }
+  }
+  for (size_t t = 0; t < kNt; ++t) out[t] = lane_tree(lane[t]);
+}
+
+template <typename K>
+void dot_multi_any(const void* row, const void* act, size_t stride, size_t n_tok, size_t n,
+                   float* out) {
+  const auto* w = static_cast<const uint8_t*>(row);
+  const auto* xa = static_cast<const uint8_t*>(act);
+  while (n_tok > 0) {
+    const size_t m = n_tok >= 8 ? 8 : n_tok;
+    switch (m) {
+      case 8:
+        dot_multi<K, 8>(w, xa, stride, n, out);
+        break;
+      case 7:
+        dot_multi<K, 7>(w, xa, stride, n, out);
+        break;
+      case 6:
+        dot_multi<K, 6>(w, xa, stride, n, out);
+        break;
+      case 5:
+        dot_multi<K, 5>(w, xa, stride, n, out);
+        break;
+      case 4:
+        dot_multi<K, 4>(w, xa, stride, n, out);
+        break;
+      case 3:
+        dot_multi<K, 3>(w, xa, stride, n, out);
+        break;
+      case 2:
+        dot_multi<K, 2>(w, xa, stride, n, out);
+        break;
+      default:
+        dot_multi<K, 1>(w, xa, stride, n, out);
+        break;
+    }
+    xa += m * stride;
+    out += m;
+    n_tok -= m;
+  }
+}
+
+}  // namespace
+
+void vec_dot_multi_q8_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out) {
+  dot_multi_any<Q8_0Kind>(row, act, act_stride, n_tok, n, out);
+}
+
+void vec_dot_multi_q4_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out) {
+  dot_multi_any<Q4_0Kind>(row, act, act_stride, n_tok, n, out);
+}
+
+}  // namespace slim::kernels::avx2
