@@ -37,13 +37,7 @@ constexpr size_t kBlock = 32;
 constexpr size_t kQ8_0Bytes = 34;
 constexpr size_t kQ4_0Bytes = 18;
 
-// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
-float hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+#include "kernels/x86/helpers_x86.inc"
 
 float hsum16(__m512 v) {
   return hsum8(_mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)));
@@ -100,53 +94,6 @@ float dot_float(const uint8_t* w, const float* x, size_t n) {
     a0 = _mm512_fmadd_ps(W::load(w + W::kBytes * i, m), _mm512_maskz_loadu_ps(m, x + i), a0);
   }
   return hsum16(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-}
-
-uint16_t load_u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
-
-int32_t load_i32(const uint8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-float load_f32(const uint8_t* p) {
-  float v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-float fp16_to_f32(uint16_t h) {
-  return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
-}
-
-// The reference's final tree over 8 lanes (the same as hsum8 of a vector holding them).
-float lane_tree(const float* l) {
-  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
-}
-
-int32_t hsum_i32(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-  return _mm_cvtsi128_si32(s);
-}
-
-// The fp16 scales at p, p + stride, ... (8 blocks) as floats.
-__m256 scales8(const uint8_t* p, size_t stride) {
-  __m128i h = _mm_cvtsi32_si128(load_u16(p));
-  h = _mm_insert_epi16(h, load_u16(p + stride), 1);
-  h = _mm_insert_epi16(h, load_u16(p + 2 * stride), 2);
-  h = _mm_insert_epi16(h, load_u16(p + 3 * stride), 3);
-  h = _mm_insert_epi16(h, load_u16(p + 4 * stride), 4);
-  h = _mm_insert_epi16(h, load_u16(p + 5 * stride), 5);
-  h = _mm_insert_epi16(h, load_u16(p + 6 * stride), 6);
-  h = _mm_insert_epi16(h, load_u16(p + 7 * stride), 7);
-  return _mm256_cvtph_ps(h);
 }
 
 // Two blocks' int8 weights (32 bytes at p0, 32 bytes at p1) in one register.
