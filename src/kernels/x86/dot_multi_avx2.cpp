@@ -126,44 +126,7 @@ void dot_multi(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n, flo
   for (size_t t = 0; t < kNt; ++t) out[t] = lane_tree(lane[t]);
 }
 
-template <typename K>
-void dot_multi_any(const void* row, const void* act, size_t stride, size_t n_tok, size_t n,
-                   float* out) {
-  const auto* w = static_cast<const uint8_t*>(row);
-  const auto* xa = static_cast<const uint8_t*>(act);
-  while (n_tok > 0) {
-    const size_t m = n_tok >= 8 ? 8 : n_tok;
-    switch (m) {
-      case 8:
-        dot_multi<K, 8>(w, xa, stride, n, out);
-        break;
-      case 7:
-        dot_multi<K, 7>(w, xa, stride, n, out);
-        break;
-      case 6:
-        dot_multi<K, 6>(w, xa, stride, n, out);
-        break;
-      case 5:
-        dot_multi<K, 5>(w, xa, stride, n, out);
-        break;
-      case 4:
-        dot_multi<K, 4>(w, xa, stride, n, out);
-        break;
-      case 3:
-        dot_multi<K, 3>(w, xa, stride, n, out);
-        break;
-      case 2:
-        dot_multi<K, 2>(w, xa, stride, n, out);
-        break;
-      default:
-        dot_multi<K, 1>(w, xa, stride, n, out);
-        break;
-    }
-    xa += m * stride;
-    out += m;
-    n_tok -= m;
-  }
-}
+#include "kernels/x86/multi_group_x86.inc"
 
 }  // namespace
 
