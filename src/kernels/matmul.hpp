@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "core/thread_pool.hpp"
 #include "quant/types.hpp"
@@ -17,8 +18,18 @@ struct MatrixView {
   uint64_t rows = 0;
   uint64_t row_bytes = 0;
   const uint8_t* data = nullptr;
+  std::string_view name;  // the tensor's name in the model file (for calibration and messages)
 
   const uint8_t* row(uint64_t r) const { return data + r * row_bytes; }
+};
+
+// Sees the input of every weight-matrix product of a forward pass (calibration: importance
+// matrices, activation ranges). Called on the thread that runs the forward pass.
+class MatmulObserver {
+ public:
+  virtual ~MatmulObserver() = default;
+  // x: n_tok rows of w.cols floats, about to be multiplied by w.
+  virtual void observe(const MatrixView& w, const float* x, size_t n_tok) = 0;
 };
 
 // y[t * w.rows + r] = dot(w.row(r), x + t * w.cols) for every token t < n_tok.

@@ -79,6 +79,7 @@ struct LlamaState {
   std::vector<float> scores;                            // [n_threads][n_ctx]
   std::vector<float> logits;                            // [n_vocab]
   OpProfile* profile = nullptr;                         // per-op timing when set
+  kernels::MatmulObserver* observer = nullptr;          // sees matmul inputs when set
 };
 
 // Allocates the state for a context of n_ctx tokens.

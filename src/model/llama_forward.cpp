@@ -95,6 +95,12 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     s.scores.resize(score_stride * static_cast<size_t>(pool.size()));
   }
 
+  // Every weight product goes through mm so an observer (calibration) sees its input.
+  auto mm = [&](const kernels::MatrixView& W, const float* x, size_t n_tok, float* y) {
+    if (s.observer != nullptr) s.observer->observe(W, x, n_tok);
+    kernels::matmul(W, x, n_tok, y, pool);
+  };
+
   OpTimer timer(s.profile);
   if (s.profile) ++s.profile->forward_calls;
   for (size_t t = 0; t < n; ++t)
@@ -115,9 +121,9 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     for (size_t t = 0; t < n; ++t)
       K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.attn_norm.data(), embd, hp.rms_eps);
     timer.mark(Op::kNorm);
-    kernels::matmul(L.wq, s.xb.data(), n, s.q.data(), pool);
-    kernels::matmul(L.wk, s.xb.data(), n, s.k.data(), pool);
-    kernels::matmul(L.wv, s.xb.data(), n, s.v.data(), pool);
+    mm(L.wq, s.xb.data(), n, s.q.data());
+    mm(L.wk, s.xb.data(), n, s.k.data());
+    mm(L.wv, s.xb.data(), n, s.v.data());
     add_bias(s.q.data(), L.bq, n);
     add_bias(s.k.data(), L.bk, n);
     add_bias(s.v.data(), L.bv, n);
@@ -161,7 +167,7 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
       pool.run(attention);
     }
     timer.mark(Op::kAttention);
-    kernels::matmul(L.wo, s.att_out.data(), n, s.xb.data(), pool);
+    mm(L.wo, s.att_out.data(), n, s.xb.data());
     for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
     timer.mark(Op::kOutProj);
 
@@ -169,12 +175,12 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     for (size_t t = 0; t < n; ++t)
       K.rmsnorm(&s.xb[t * embd], &s.x[t * embd], L.ffn_norm.data(), embd, hp.rms_eps);
     timer.mark(Op::kNorm);
-    kernels::matmul(L.w_gate, s.xb.data(), n, s.hb.data(), pool);
-    kernels::matmul(L.w_up, s.xb.data(), n, s.hb2.data(), pool);
+    mm(L.w_gate, s.xb.data(), n, s.hb.data());
+    mm(L.w_up, s.xb.data(), n, s.hb2.data());
     timer.mark(Op::kGateUp);
     for (size_t t = 0; t < n; ++t) K.swiglu(&s.hb[t * ff], &s.hb2[t * ff], ff);
     timer.mark(Op::kActivation);
-    kernels::matmul(L.w_down, s.hb.data(), n, s.xb.data(), pool);
+    mm(L.w_down, s.hb.data(), n, s.xb.data());
     for (size_t t = 0; t < n; ++t) K.add(&s.x[t * embd], &s.xb[t * embd], embd);
     timer.mark(Op::kDown);
   }
@@ -186,7 +192,7 @@ void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaSta
     K.rmsnorm(&s.xb[n_out * embd], &s.x[t * embd], w.output_norm.data(), embd, hp.rms_eps);
     ++n_out;
   }
-  if (n_out > 0) kernels::matmul(w.output, s.xb.data(), n_out, logits_out, pool);
+  if (n_out > 0) mm(w.output, s.xb.data(), n_out, logits_out);
   timer.mark(Op::kHead);
 }
 

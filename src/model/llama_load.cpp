@@ -124,6 +124,7 @@ Result<kernels::MatrixView> bind_matrix(const TensorLookup& lookup, const std::s
   if (!row_bytes(t->type, cols, &m.row_bytes))
     return corrupt("tensor '" + name + "' rows do not fit its type");
   m.data = t->data;
+  m.name = t->name;
   return m;
 }
 

@@ -38,7 +38,7 @@ Weights make_weights(TensorType type, uint64_t rows, uint64_t cols) {
     }
     EXPECT_TRUE(quantize_row(type, src.data(), w.bytes.data() + r * rb, cols).is_ok());
   }
-  w.view = {type, cols, rows, rb, w.bytes.data()};
+  w.view = {type, cols, rows, rb, w.bytes.data(), "w"};
   return w;
 }
 
