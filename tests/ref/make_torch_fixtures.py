@@ -321,6 +321,8 @@ def main():
         "newobj": (P2 + b"ccollections\nOrderedDict\n)\x81.", "pickle opcode NEWOBJ (0x81)"),
         "nested_reduce": (P2 + b"ccollections\nOrderedDict\n)R)R.",
                           "REDUCE at byte 30: the callable is a dict"),
+        "reduce_many_args": (P2 + b"ccollections\nOrderedDict\n(" + b"N" * 8 + b"tR.",
+                             "collections.OrderedDict called with 8 arguments (at most 7)"),
         "reduce_storage": (P2 + b"ctorch\nFloatStorage\n)R.", "cannot be called"),
         "torch_load": (P2 + b"ctorch\nload\n", "global 'torch.load' is not allowed"),
         "global_no_newline": (P2 + b"cos" + b"x" * 300, "not terminated by a newline"),
