@@ -443,6 +443,7 @@ Result<LoadedTokenizer> load_bpe(const Common& c) {
   PreTokenizer p = PreTokenizer::from_rules(std::move(pre.rules));
   p.add_prefix_space = pre.add_prefix_space;
   p.normalizer = Normalizer(std::move(forms));
+  auto spec = std::make_shared<BpeSpec>(BpeSpec{bv, p});
   auto tok = make_bpe_tokenizer(std::move(bv), std::move(p));
   if (!tok.is_ok()) {
     // Name the field behind a rule the BPE builder refers to by index ("rule 2").
@@ -461,6 +462,7 @@ Result<LoadedTokenizer> load_bpe(const Common& c) {
   }
   LoadedTokenizer out;
   out.tokenizer = std::move(tok).value();
+  out.bpe = std::move(spec);
   out.add_eos = post.eos >= 0;
   out.source = "tokenizer.json";
   return out;
