@@ -58,6 +58,22 @@ void ForwardPass::embed(const kernels::MatrixView& table, float* out) const {
     kernels::get_row(table, static_cast<uint64_t>(batch[t].token), out + t * width);
 }
 
+void ForwardPass::add_positions(const kernels::MatrixView& table, int32_t offset, float* out,
+                                float* scratch) const {
+  const auto width = static_cast<size_t>(table.cols);
+  for (size_t t = 0; t < n; ++t) {
+    kernels::get_row(table, static_cast<uint64_t>(batch[t].pos) + static_cast<uint64_t>(offset),
+                     scratch);
+    K.add(out + t * width, scratch, width);
+  }
+}
+
+void ForwardPass::layer_norm(float* y, const float* x, const NormWeights& nw, float eps) const {
+  const auto embd = static_cast<size_t>(d_.n_embd);
+  for (size_t t = 0; t < n; ++t)
+    K.layernorm(y + t * embd, x + t * embd, nw.weight.data(), nw.bias.data(), embd, eps);
+}
+
 float* ForwardPass::k_layer(const BatchToken& b, size_t layer) const {
   const auto kv = static_cast<size_t>(d_.kv_dim());
   return b.seq->k_cache.get() + layer * static_cast<size_t>(b.seq->n_ctx) * kv;

@@ -47,6 +47,12 @@ class ForwardPass {
   // out[t] = row `token` of `table` (rows of table.cols floats).
   void embed(const kernels::MatrixView& table, float* out) const;
 
+  // out[t] += row (pos + offset) of `table` (learned absolute positions); scratch: one row.
+  void add_positions(const kernels::MatrixView& table, int32_t offset, float* out,
+                     float* scratch) const;
+  // y[t] = LayerNorm(x[t]) * w + b (y may alias x), rows of n_embd.
+  void layer_norm(float* y, const float* x, const NormWeights& nw, float eps) const;
+
   // Appends s.k / s.v (rows of kv_dim) at each token's position in layer `layer` of its cache.
   void store_kv(size_t layer) const;
   // s.att_out[t] = causal attention of s.q[t] over positions <= pos of its sequence's cache in
