@@ -29,9 +29,10 @@ struct DecoderDims {
   int32_t n_head = 0;
   int32_t n_head_kv = 0;
   int32_t head_dim = 0;
-  int32_t n_ctx_train = 0;  // longest context the model supports (learned positions: hard limit)
-  int32_t n_embd_io = 0;    // width of token_embd / output rows (OPT word_embed_proj_dim)
-  bool fused_qkv = false;   // one q|k|v product (GPT-2 attn_qkv) needs a qkv scratch buffer
+  int32_t n_ctx_train = 0;    // longest context the model supports (learned positions: hard limit)
+  int32_t n_embd_io = 0;      // width of token_embd / output rows (OPT word_embed_proj_dim)
+  bool fused_qkv = false;     // one q|k|v product (GPT-2 attn_qkv) needs a qkv scratch buffer
+  int32_t max_positions = 0;  // learned position tables: the longest usable context (0 = any)
 
   int32_t kv_dim() const { return n_head_kv * head_dim; }
 };

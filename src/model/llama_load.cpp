@@ -145,6 +145,12 @@ void LlamaModel::describe(ModelInfo& i) const {
   i.rope_base = hp_.rope_base;
   i.rope_style = hp_.rope_style == RopeStyle::kNeox ? "neox" : "interleaved";
   i.rms_eps = hp_.rms_eps;
+  i.norm = "rmsnorm";
+  i.norm_eps = hp_.rms_eps;
+  i.positions = "rope";
+  i.activation = "swiglu";
+  i.pre_norm = true;
+  i.n_embd_io = hp_.n_embd;
   i.tied_output = w_.output.data == w_.token_embd.data;
 }
 

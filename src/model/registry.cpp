@@ -2,7 +2,9 @@
 
 #include <array>
 
+#include "model/gpt2.hpp"
 #include "model/llama.hpp"
+#include "model/opt.hpp"
 
 namespace slim {
 
@@ -12,7 +14,8 @@ struct Entry {
   ArchLoader load;
 };
 // SmolLM/SmolLM2 and TinyLlama are published as `llama`.
-constexpr std::array<Entry, 2> kArchs{{{"llama", load_llama}, {"qwen2", load_llama}}};
+constexpr std::array<Entry, 4> kArchs{
+    {{"llama", load_llama}, {"qwen2", load_llama}, {"gpt2", load_gpt2}, {"opt", load_opt}}};
 }  // namespace
 
 ArchLoader find_arch_loader(std::string_view arch) {

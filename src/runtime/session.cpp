@@ -57,6 +57,11 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   impl->m = &model->impl();
   const DecoderDims& dims = impl->m->arch->dims();
   int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(dims.n_ctx_train, kDefaultMaxCtx);
+  if (dims.max_positions > 0 && n_ctx > dims.max_positions) {
+    return invalid_argument("session: n_ctx " + std::to_string(n_ctx) + " exceeds the " +
+                            std::to_string(dims.max_positions) +
+                            " positions this model's learned position table has");
+  }
   const int n_threads = params.n_threads > 0 ? params.n_threads : ThreadPool::default_threads();
   impl->n_batch = std::min(params.n_batch, n_ctx);
   SLIM_ASSIGN_OR_RETURN(
