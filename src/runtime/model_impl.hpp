@@ -6,7 +6,7 @@
 
 #include "core/mapped_file.hpp"
 #include "format/gguf.hpp"
-#include "model/llama.hpp"
+#include "model/arch.hpp"
 #include "model/tensor_ref.hpp"
 #include "slim/model.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -15,11 +15,10 @@ namespace slim {
 
 class Model::Impl {
  public:
-  std::unique_ptr<gguf::GgufFile> gguf;  // GGUF models
-  MappedFile checkpoint;                 // llama2.c models: the weights
-  std::vector<TensorRef> tensors;        // every tensor of the file, in file order
-  LlamaHParams hparams;
-  LlamaWeights weights;
+  std::unique_ptr<gguf::GgufFile> gguf;      // GGUF models
+  MappedFile checkpoint;                     // llama2.c models: the weights
+  std::vector<TensorRef> tensors;            // every tensor of the file, in file order
+  std::unique_ptr<const Architecture> arch;  // hyper-parameters, bound weights, forward pass
   std::shared_ptr<const Tokenizer> tokenizer;
   ModelInfo info;
 
