@@ -153,6 +153,23 @@ TEST_P(HfFolder, ConvertMatchesThePythonConverterAndTheFolder) {
   EXPECT_EQ(*ta, *tb);
 }
 
+// The same weights as pytorch_model.bin (torch.save's zip + pickle, tests/ref/hf_to_torch.py)
+// give bit-identical logits.
+TEST_P(HfFolder, PytorchFolderGivesTheSameLogits) {
+  const std::vector<int32_t> toks = kPrompt;
+  const auto want = run(load(hf()), toks);
+  ASSERT_TRUE(test::run_ref("hf_to_torch.py", "'" + hf() + "'"));
+  ASSERT_FALSE(std::filesystem::exists(hf() + "/model.safetensors"));
+  auto m = load(hf());
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->info().format, "hf-pytorch");
+  const auto got = run(m, toks);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t p = 0; p < got.size(); ++p) {
+    EXPECT_EQ(std::memcmp(got[p].data(), want[p].data(), kVocab * 4), 0) << "position " << p;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Archs, HfFolder,
                          ::testing::Values("llama", "qwen2", "gpt2", "opt", "opt350"));
 
