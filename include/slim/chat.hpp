@@ -28,7 +28,8 @@ struct ChatTemplateOptions {
 // Renders the conversation with the model's own template (GGUF tokenizer.chat_template) or a
 // built-in one (options.template_name). A model without a template and no name given is an
 // invalid_argument error that tells the user to pass --chat-template NAME.
-Result<std::string> apply_chat_template(const Model& model, const std::vector<ChatMessage>& messages,
+Result<std::string> apply_chat_template(const Model& model,
+                                        const std::vector<ChatMessage>& messages,
                                         const ChatTemplateOptions& options = {});
 
 // Names of the built-in templates: chatml, llama3, zephyr, phi3, gemma, mistral, llama2 ...
