@@ -139,6 +139,29 @@ std::string py_title(const std::string& s) {
   return out;
 }
 
+// jinja2's title filter: each piece between runs of [-\s({[<] gets its first character upper-cased
+// and the rest lower-cased.
+std::string jinja_title(const std::string& s) {
+  auto cps = code_points(s);
+  auto is_sep = [](uint32_t c) {
+    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || is_py_space(c);
+  };
+  std::string out;
+  size_t k = 0;
+  while (k < cps.size()) {
+    size_t b = k;
+    bool sep = is_sep(cps[k]);
+    while (k < cps.size() && is_sep(cps[k]) == sep) ++k;
+    if (sep) {
+      out += from_code_points(cps, b, k);
+    } else {
+      out += icu_case(from_code_points(cps, b, b + 1), CaseOp::kUpper);
+      out += icu_case(from_code_points(cps, b + 1, k), CaseOp::kLower);
+    }
+  }
+  return out;
+}
+
 std::string py_capitalize(const std::string& s) {
   auto cps = code_points(s);
   if (cps.empty()) return s;
@@ -347,7 +370,7 @@ Result<Value> apply_filter(Evaluator& ev, const Node& at, const std::string& nam
   if (name == "trim") return Value::string(py_strip(to_str(v), a.get(0, "chars"), true, true));
   if (name == "upper") return Value::string(icu_case(to_str(v), CaseOp::kUpper));
   if (name == "lower") return Value::string(icu_case(to_str(v), CaseOp::kLower));
-  if (name == "title") return Value::string(py_title(to_str(v)));
+  if (name == "title") return Value::string(jinja_title(to_str(v)));
   if (name == "capitalize") return Value::string(py_capitalize(to_str(v)));
   if (name == "string" || name == "safe") return Value::string(to_str(v));
   if (name == "e" || name == "escape") return Value::string(html_escape(to_str(v)));
@@ -413,7 +436,7 @@ Result<Value> apply_filter(Evaluator& ev, const Node& at, const std::string& nam
     if (!v.is_dict()) return ev.fail(at, "Can only get item pairs from a mapping.");
     std::vector<Value> out;
     for (const auto& [k, x] : v.dict->items())
-      out.push_back(Value::make_list({Value::string(k), x}));
+      out.push_back(Value::make_tuple({Value::string(k), x}));
     return Value::make_list(std::move(out));
   }
   if (name == "replace") {

@@ -344,7 +344,8 @@ Result<Value> Evaluator::eval_inner(const Node& n) {
         SLIM_ASSIGN_OR_RETURN(auto v, eval(*k));
         items.push_back(std::move(v));
       }
-      return Value::make_list(std::move(items));
+      return n.kind == K::kTuple ? Value::make_tuple(std::move(items))
+                                 : Value::make_list(std::move(items));
     }
     case K::kDict: {
       Dict d;

@@ -68,6 +68,12 @@ Value Value::make_list(std::vector<Value> items) {
   v.list = std::make_shared<const std::vector<Value>>(std::move(items));
   return v;
 }
+Value Value::make_tuple(std::vector<Value> items) {
+  Value v = make_list(std::move(items));
+  v.tuple = true;
+  return v;
+}
+
 Value Value::make_dict(Dict d) {
   Value v;
   v.kind = Kind::kDict;
@@ -160,7 +166,7 @@ bool equals(const Value& a, const Value& b) {
     case Value::Kind::kList: {
       const auto& x = a.items();
       const auto& y = b.items();
-      if (x.size() != y.size()) return false;
+      if (a.tuple != b.tuple || x.size() != y.size()) return false;
       for (size_t k = 0; k < x.size(); ++k)
         if (!equals(x[k], y[k])) return false;
       return true;
@@ -306,7 +312,7 @@ void append_repr_string(std::string& out, const std::string& s) {
   out += q;
 }
 
-void append_repr(std::string& out, const Value& v, bool top) {
+void append_repr(std::string& out, const Value& v, bool top, size_t limit) {
   switch (v.kind) {
     case Value::Kind::kString:
       if (top)
@@ -315,14 +321,16 @@ void append_repr(std::string& out, const Value& v, bool top) {
         append_repr_string(out, v.s);
       return;
     case Value::Kind::kList: {
-      out += '[';
+      out += v.tuple ? '(' : '[';
       bool first = true;
       for (const auto& x : v.items()) {
         if (!first) out += ", ";
         first = false;
-        append_repr(out, x, false);
+        append_repr(out, x, false, limit);
+        if (out.size() > limit) return;
       }
-      out += ']';
+      if (v.tuple && v.items().size() == 1) out += ',';
+      out += v.tuple ? ')' : ']';
       return;
     }
     case Value::Kind::kDict: {
@@ -333,7 +341,8 @@ void append_repr(std::string& out, const Value& v, bool top) {
         first = false;
         append_repr_string(out, key);
         out += ": ";
-        append_repr(out, val, false);
+        append_repr(out, val, false, limit);
+        if (out.size() > limit) return;
       }
       out += '}';
       return;
@@ -477,13 +486,13 @@ Status append_json(std::string& out, const Value& v, int indent, bool sort_keys,
 
 std::string to_str(const Value& v) {
   std::string out;
-  append_repr(out, v, true);
+  append_repr(out, v, true, SIZE_MAX);
   return out;
 }
 
 std::string to_repr(const Value& v) {
   std::string out;
-  append_repr(out, v, false);
+  append_repr(out, v, false, SIZE_MAX);
   return out;
 }
 

@@ -64,6 +64,7 @@ struct Value {
   // Work to print, compare or serialise this value: 1 per node plus 1 per 16 string bytes
   // (saturating). The evaluator bounds it, so repr/==/tojson stay cheap on hostile input.
   size_t weight = 1;
+  bool tuple = false;  // a list that Python would hold as a tuple (repr "(a, b)", != lists)
 
   static Value undefined(std::string name = {});
   static Value none();
@@ -72,6 +73,7 @@ struct Value {
   static Value number(double v);
   static Value string(std::string v);
   static Value make_list(std::vector<Value> items);
+  static Value make_tuple(std::vector<Value> items);
   static Value make_dict(Dict d);
   static Value make_namespace(Dict d);
   static Value function(Function f);
