@@ -279,9 +279,12 @@ Status Evaluator::exec_for(const Node& n, std::string& out) {
     return Status::ok();
   }
   const auto len = static_cast<int64_t>(items.size());
+  // One loop object per loop, advanced in place (jinja2's LoopContext is one object too).
+  Value loop_value = Value::make_namespace(Dict());
+  loop_value.kind = VK::kDict;
+  Dict& loop = *loop_value.dict;
   for (int64_t k = 0; k < len; ++k) {
     SLIM_TRY(step(n));
-    Dict loop;
     loop.set("index", Value::integer(k + 1));
     loop.set("index0", Value::integer(k));
     loop.set("revindex", Value::integer(len - k));
@@ -291,12 +294,13 @@ Status Evaluator::exec_for(const Node& n, std::string& out) {
     loop.set("length", Value::integer(len));
     loop.set("depth", Value::integer(1));
     loop.set("depth0", Value::integer(0));
-    if (k > 0) loop.set("previtem", items[static_cast<size_t>(k - 1)]);
-    if (k + 1 < len) loop.set("nextitem", items[static_cast<size_t>(k + 1)]);
+    loop.set("previtem", k > 0 ? items[static_cast<size_t>(k - 1)] : Value::undefined("previtem"));
+    loop.set("nextitem",
+             k + 1 < len ? items[static_cast<size_t>(k + 1)] : Value::undefined("nextitem"));
     scopes_.emplace_back();
     Status st = bind(items[static_cast<size_t>(k)]);
     if (st.is_ok()) {
-      assign("loop", Value::make_dict(std::move(loop)));
+      assign("loop", loop_value);
       flow = Flow::kNormal;
       st = exec(*n.kids[2], out, flow);
     }
@@ -450,8 +454,11 @@ Result<Value> Evaluator::eval_binary(const Node& n) {
   }
   SLIM_ASSIGN_OR_RETURN(auto b, eval(*n.kids[1]));
   if (op == "~") {
+    std::string r = to_str(a);  // bounded: weights are capped
+    std::string rb = to_str(b);
+    if (r.size() + rb.size() > limits_.max_output_bytes) return fail(n, "string too long");
     SLIM_TRY(step(n, a.weight + b.weight));
-    return Value::string(to_str(a) + to_str(b));
+    return Value::string(r + rb);
   }
   if (a.is_undefined()) return fail(n, "'" + a.s + "' is undefined");
   if (b.is_undefined()) return fail(n, "'" + b.s + "' is undefined");
@@ -516,6 +523,7 @@ Result<Value> Evaluator::eval_binary(const Node& n) {
       return Value::string(a.s + b.s);
     }
     if (a.is_list() && b.is_list()) {
+      if (a.weight + b.weight > limits_.max_value_weight) return fail(n, "value too large");
       std::vector<Value> xs = a.items();
       xs.insert(xs.end(), b.items().begin(), b.items().end());
       SLIM_TRY(step(n, xs.size()));
@@ -532,7 +540,10 @@ Result<Value> Evaluator::eval_binary(const Node& n) {
     size_t unit = seq->is_string() ? seq->s.size() : seq->items().size();
     if (unit != 0 && static_cast<uint64_t>(times) > limits_.max_output_bytes / unit)
       return fail(n, "repetition result too large");
-    SLIM_TRY(step(n, static_cast<uint64_t>(times) * (seq->weight)));
+    if (seq->is_list() && static_cast<uint64_t>(times) > limits_.max_value_weight / seq->weight)
+      return fail(n, "value too large");
+    SLIM_TRY(step(n, seq->is_string() ? 1 + static_cast<uint64_t>(times) * unit / 16
+                                      : static_cast<uint64_t>(times) * seq->weight));
     if (seq->is_string()) {
       std::string r;
       for (int64_t k = 0; k < times; ++k) r += seq->s;

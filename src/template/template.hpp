@@ -27,7 +27,7 @@ struct Limits {
   int max_eval_depth = 400;           // nested evaluation (incl. macro recursion)
   size_t max_output_bytes = 8 << 20;  // output and any string or list built on the way
   size_t max_value_weight = 1 << 20;  // nodes in any list/dict value
-  uint64_t max_steps = 20'000'000;    // evaluation steps (loop iterations, expressions)
+  uint64_t max_steps = 2'000'000;     // evaluation steps (loop iterations, expressions)
 };
 
 class Template {
