@@ -18,18 +18,7 @@ namespace slim::tmpl {
 struct Value;
 struct Node;
 
-// Insertion-ordered string-keyed map (Python dict restricted to str keys).
-class Dict {
- public:
-  const Value* find(std::string_view key) const;
-  void set(const std::string& key, Value v);
-  size_t size() const { return items_.size(); }
-  const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
-
- private:
-  std::vector<std::pair<std::string, Value>> items_;
-  std::unordered_map<std::string, size_t> index_;
-};
+class Dict;
 
 // A callable: a built-in global, a method bound to a receiver, or a template macro.
 struct Function {
@@ -92,6 +81,19 @@ struct Value {
   }
   int64_t as_int() const { return kind == Kind::kBool ? (b ? 1 : 0) : i; }
   const std::vector<Value>& items() const;  // list items (empty for non-lists)
+};
+
+// Insertion-ordered string-keyed map (Python dict restricted to str keys).
+class Dict {
+ public:
+  const Value* find(std::string_view key) const;
+  void set(const std::string& key, Value v);
+  size_t size() const { return items_.size(); }
+  const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, Value>> items_;
+  std::unordered_map<std::string, size_t> index_;
 };
 
 // Python truthiness (undefined is false).
