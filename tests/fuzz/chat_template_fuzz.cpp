@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_output_bytes = 256 << 10;
   limits.max_value_weight = 1 << 16;
   limits.max_steps = 100'000;
-  auto t = slim::tmpl::Template::parse(std::string_view(reinterpret_cast<const char*>(data), size), limits);
+  auto t = slim::tmpl::Template::parse(std::string_view(reinterpret_cast<const char*>(data), size),
+                                       limits);
   if (!t.is_ok()) return 0;
   for (bool agp : {true, false}) {
     slim::tmpl::Dict ctx = *base;
