@@ -193,4 +193,15 @@ void Session::reset() {
   impl_->history.clear();
 }
 
+Status Session::truncate(int32_t n_keep) {
+  if (n_keep < 0 || n_keep > impl_->n_past)
+    return invalid_argument("truncate: " + std::to_string(n_keep) + " is outside the context of " +
+                            std::to_string(impl_->n_past) + " tokens");
+  if (n_keep == impl_->n_past) return Status::ok();
+  impl_->n_past = n_keep;
+  impl_->has_logits = false;  // they were the last dropped token's
+  impl_->history.resize(static_cast<size_t>(n_keep));
+  return Status::ok();
+}
+
 }  // namespace slim

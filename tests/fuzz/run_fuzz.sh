@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -66,4 +66,7 @@ run tokenizer_json_fuzz 65536 -- tests/data/tokenizer || status=1
 run safetensors_fuzz 65536 -- tests/data/safetensors/valid tests/data/safetensors/corrupt || status=1
 run torch_pickle_fuzz 65536 -- tests/data/torch/valid tests/data/torch/corrupt tests/data/torch/pickle || status=1
 run hf_config_fuzz 16384 -- tests/data/hf_config || status=1
+# Chat templates: the real templates and the corrupt/hostile corpus.
+run chat_template_fuzz 16384 -dict="$root/tests/fuzz/jinja.dict" -- \
+  tests/data/chat_templates tests/data/chat_templates/corrupt || status=1
 exit "$status"
