@@ -21,6 +21,9 @@ const char kUsage[] =
     "Q4_0)\n"
     "  bench     measure speed:        slim bench -m MODEL [-p 128] [-n 64] [-t 1,2] [--json]\n"
     "  synth     random-weight model:  slim synth --shape smollm2-135m [--type Q8_0] -o FILE.gguf\n"
+    "  perplexity  PPL and KLD:        slim perplexity -m MODEL -f TEXT [--kl-base BASE] [--json]\n"
+    "  imatrix   importance matrix:    slim imatrix -m MODEL -f CALIB.txt -o FILE.imatrix\n"
+    "  compare-quants  size vs quality: slim compare-quants -m F32.gguf -f TEXT -o DIR\n"
     "\n"
     "run 'slim <command> --help' for the options of a command.\n";
 
@@ -48,6 +51,9 @@ int main(int argc, char** argv) {
   if (cmd == "quantize") return slim::cli::cmd_quantize(args);
   if (cmd == "bench") return slim::cli::cmd_bench(args);
   if (cmd == "synth") return slim::cli::cmd_synth(args);
+  if (cmd == "perplexity") return slim::cli::cmd_perplexity(args);
+  if (cmd == "imatrix") return slim::cli::cmd_imatrix(args);
+  if (cmd == "compare-quants") return slim::cli::cmd_compare_quants(args);
   std::fprintf(stderr, "slim: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""CLI tests of the quality tools (slim perplexity, imatrix, quantize --imatrix/--gate-ppl,
+compare-quants), one case per ctest entry: quant_eval_test.py CASE --slim BIN --shared DIR.
+
+Numbers are checked against tests/ref/perplexity_ref.py (numpy, from the definitions) on the
+real stories260K model, never against earlier output of slim itself.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ref"))
+import perplexity_ref as ref  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+A = None
+
+
+def run(*args, check=True, timeout=600):
+    p = subprocess.run([A.slim, *args], capture_output=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"slim {' '.join(args)} exited {p.returncode}: {p.stderr.decode(errors='replace')}")
+    return p
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def close(a, b, rel, what):
+    expect(abs(a - b) <= rel * max(abs(b), 1e-300), f"{what}: slim {a!r} vs reference {b!r} (rel tol {rel})")
+
+
+def model():
+    return os.path.join(A.shared, "models/stories260K/stories260K.gguf")
+
+
+def story():
+    return os.path.join(A.shared, "eval/tinystories/sample.txt")
+
+
+def one_error_line(p, must_contain):
+    expect(p.returncode != 0, "expected a non-zero exit")
+    err = p.stderr.decode("utf-8", errors="replace").strip().splitlines()
+    err = [line for line in err if not line.startswith(("perplexity (", "imatrix (", "quantizing"))]
+    expect(len(err) == 1, f"expected one error line on stderr, got: {err}")
+    expect(must_contain.lower() in err[0].lower(), f"stderr should mention '{must_contain}': {err[0]}")
+
+
+def ppl_json(m, *extra):
+    return json.loads(run("perplexity", "-m", m, "-f", story(), "--json", *extra).stdout)
+
+
+def case_perplexity_ref():
+    ctx = 128
+    with tempfile.TemporaryDirectory() as d:
+        base, rawb = os.path.join(d, "base.logp"), os.path.join(d, "base.raw")
+        jb = ppl_json(model(), "--ctx", str(ctx), "--save-logits", base, "--dump-logits", rawb)
+        tb, lb = ref.read_logits_dump(rawb)
+        n_text = len(run("tokenize", "-m", model(), "-f", story(), "--ids").stdout.split())
+        expect(jb["text_tokens"] == n_text, f"text tokens {jb['text_tokens']} vs slim tokenize {n_text}")
+        expect(jb["chunks"] == n_text // ctx, "chunk count = floor(tokens / ctx)")
+        expect(jb["scored_tokens"] == jb["chunks"] * (ctx - 1 - ctx // 2) == len(tb), "scored count")
+        rb = ref.ppl_stats(tb, lb)
+        for k in ("nll", "ppl", "ppl_err"):
+            close(jb[k], rb[k], 1e-9, "F32 " + k)
+        # The saved base is compact: 16 bits per vocabulary entry plus a 16-byte row header.
+        n_vocab = lb.shape[1]
+        expect(os.path.getsize(base) == 32 + jb["chunks"] * (4 * ctx + (ctx - 1 - ctx // 2) * (16 + 2 * n_vocab)),
+               "base file size")
+        for t in ("Q8_0", "Q4_0"):
+            q, rawq = os.path.join(d, t + ".gguf"), os.path.join(d, t + ".raw")
+            run("quantize", model(), q, t)
+            jq = ppl_json(q, "--ctx", str(ctx), "--kl-base", base, "--dump-logits", rawq)
+            tq, lq = ref.read_logits_dump(rawq)
+            rq = ref.ppl_stats(tq, lq)
+            for k in ("nll", "ppl", "ppl_err"):
+                close(jq[k], rq[k], 1e-9, t + " " + k)
+            exact = ref.kld_stats(tb, lb, tq, lq)
+            kj = jq["kld"]
+            print(f"{t}: KLD mean slim(16-bit base) {kj['mean']:.6g} exact {exact['mean']:.6g}; "
+                  f"median {kj['median']:.6g}/{exact['median']:.6g}; p99 {kj['p99']:.6g}/{exact['p99']:.6g}")
+            # The stored base costs little: mean KLD within 1% of the exact float computation.
+            close(kj["mean"], exact["mean"], 0.01, t + " KLD mean (16-bit base vs exact)")
+            close(kj["median"], exact["median"], 0.03, t + " KLD median")
+            close(kj["p99"], exact["p99"], 0.03, t + " KLD p99")
+            close(kj["max"], exact["max"], 0.03, t + " KLD max")
+            close(kj["mean_err"], exact["mean_err"], 0.03, t + " KLD error bar")
+            close(kj["top1_pct"], exact["top1_pct"], 1e-12, t + " top-1 agreement")
+            close(kj["ppl_base"], exact["ppl_base"], 1e-6, t + " base PPL")
+            close(kj["ppl_ratio"], exact["ppl_ratio"], 1e-6, t + " PPL ratio")
+            close(kj["ppl_ratio_err"], exact["ppl_ratio_err"], 1e-3, t + " PPL ratio error")
+        # The model against its own base: zero divergence, full agreement.
+        js = ppl_json(model(), "--ctx", str(ctx), "--kl-base", base)
+        expect(js["kld"]["mean"] < 1e-7 and js["kld"]["top1_pct"] == 100.0, f"self KLD {js['kld']}")
+
+
+def case_perplexity_errors():
+    with tempfile.TemporaryDirectory() as d:
+        base = os.path.join(d, "base.logp")
+        run("perplexity", "-m", model(), "-f", story(), "--ctx", "64", "--chunks", "2", "--save-logits", base)
+        one_error_line(run("perplexity", "-m", model(), "-f", story(), "--ctx", "128", "--kl-base", base,
+                           check=False), "ctx 64")
+        one_error_line(run("perplexity", "-m", model(), "-f", story(), "--ctx", "64", "--chunks", "3",
+                           "--kl-base", base, check=False), "has 2 chunks")
+        other = os.path.join(d, "other.txt")
+        with open(other, "w") as f:
+            f.write(open(os.path.join(A.shared, "eval/wikitext-2/wiki.test.raw")).read()[:20000])
+        one_error_line(run("perplexity", "-m", model(), "-f", other, "--ctx", "64", "--chunks", "2",
+                           "--kl-base", base, check=False), "other tokens")
+        bad = os.path.join(d, "bad.logp")
+        with open(bad, "wb") as f:
+            f.write(open(base, "rb").read()[:-3])
+        one_error_line(run("perplexity", "-m", model(), "-f", story(), "--ctx", "64", "--kl-base", bad,
+                           check=False), "truncated or wrong file")
+        short = os.path.join(d, "short.txt")
+        with open(short, "w") as f:
+            f.write("Once upon a time.")
+        one_error_line(run("perplexity", "-m", model(), "-f", short, check=False), "fewer than one chunk")
+        one_error_line(run("perplexity", "-m", model(), "-f", story(), "--ctx", "2", check=False), "--ctx")
+        one_error_line(run("perplexity", "-m", model(), "-f", os.path.join(d, "missing.txt"), check=False),
+                       "missing.txt")
+        expect(run("perplexity", "-m", model(), check=False).returncode == 2, "usage error exits 2")
+
+
+def case_imatrix_ref():
+    with tempfile.TemporaryDirectory() as d:
+        out, dump = os.path.join(d, "m.imatrix"), os.path.join(d, "act.raw")
+        run("imatrix", "-m", model(), "-f", story(), "-o", out, "--ctx", "96", "--chunks", "3",
+            "--dump-activations", dump)
+        got, trailer = ref.read_imatrix_dat(out)
+        want = ref.imatrix_from_dump(dump)
+        expect(trailer is not None and trailer[0] == 3, f"trailer {trailer}")
+        expect(set(got) == set(want), f"entries differ: {sorted(set(got) ^ set(want))}")
+        expect(len(got) == 5 * 7, f"5 layers x 7 matrices, got {len(got)}")
+        expect("output.weight" not in got and "token_embd.weight" not in got, "only blk.* matrices")
+        shapes = {"attn_q": 64, "attn_k": 64, "attn_v": 64, "attn_output": 64, "ffn_gate": 64,
+                  "ffn_up": 64, "ffn_down": 172}
+        for name, (vals, ncall) in got.items():
+            mean, calls = want[name]
+            expect(ncall == calls, f"{name}: ncall {ncall} vs {calls} calls")
+            expect(len(vals) == shapes[name.split(".")[2]], f"{name}: nval {len(vals)}")
+            np.testing.assert_allclose(vals / ncall, mean, rtol=1e-5, atol=1e-12, err_msg=name)
+            expect(np.all(mean > 0), f"{name}: every column saw activity")
+        one_error_line(run("imatrix", "-m", model(), "-f", story(), "-o", out, "--ctx", "4096", check=False),
+                       "fewer than one chunk")
+
+
+CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
+
+
+def main():
+    global A
+    p = argparse.ArgumentParser()
+    p.add_argument("case", choices=sorted(CASES))
+    p.add_argument("--slim", required=True)
+    p.add_argument("--shared", required=True)
+    A = p.parse_args()
+    CASES[A.case]()
+    print("ok", A.case)
+
+
+if __name__ == "__main__":
+    main()
