@@ -34,9 +34,10 @@ float signed_max(int n, const float* x, float* amax_out) {
 
 }  // namespace
 
-// Symmetric levels l in [-nmax, nmax) with weights x^2: start from iscale = -nmax / max, take the
-// least-squares scale, then try 18 nearby iscales and keep the best (largest sumlx^2 / suml2).
-float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
+// Symmetric levels l in [-nmax, nmax) with weights qw (x^2 when qw is null): start from
+// iscale = -nmax / max, take the least-squares scale, then try 18 nearby iscales and keep the
+// best (largest sumlx^2 / suml2).
+float make_qx_quants(int n, int nmax, const float* x, int8_t* L, const float* qw) {
   float amax = 0.0f;
   const float max = signed_max(n, x, &amax);
   if (amax < kGroupMaxEps) {
@@ -49,7 +50,7 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
     for (int i = 0; i < n; ++i) {
       const int l = clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1);
       if (store) L[i] = static_cast<int8_t>(l + nmax);
-      const float w = x[i] * x[i];
+      const float w = qw != nullptr ? qw[i] : x[i] * x[i];
       const auto fl = static_cast<float>(l);
       *sumlx += w * x[i] * fl;
       *suml2 += w * fl * fl;

@@ -151,6 +151,124 @@ def case_imatrix_ref():
                        "fewer than one chunk")
 
 
+def gguf_tensor_types(path):
+    """name -> GGUF type id, read with the standard library (GGUF v3 header and tensor infos)."""
+    import struct
+    data = open(path, "rb").read()
+    off = 4
+    version, n_t, n_kv = struct.unpack_from("<IQQ", data, off)
+    off += 20
+
+    def rd_str(o):
+        (n,) = struct.unpack_from("<Q", data, o)
+        return data[o + 8:o + 8 + n].decode(), o + 8 + n
+
+    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+    def skip_val(t, o):
+        if t == 8:
+            return rd_str(o)[1]
+        if t == 9:
+            et, n = struct.unpack_from("<IQ", data, o)
+            o += 12
+            for _ in range(n):
+                o = skip_val(et, o)
+            return o
+        return o + sizes[t]
+
+    for _ in range(n_kv):
+        _, off = rd_str(off)
+        (t,) = struct.unpack_from("<I", data, off)
+        off = skip_val(t, off + 4)
+    out = {}
+    for _ in range(n_t):
+        name, off = rd_str(off)
+        (nd,) = struct.unpack_from("<I", data, off)
+        off += 4 + 8 * nd
+        (t,) = struct.unpack_from("<I", data, off)
+        out[name] = t
+        off += 4 + 8
+    return out
+
+
+def kld_of(m, base, ctx):
+    return ppl_json(m, "--ctx", str(ctx), "--kl-base", base)["kld"]["mean"]
+
+
+def case_quantize_imatrix():
+    ctx = 128
+    with tempfile.TemporaryDirectory() as d:
+        im = os.path.join(d, "story.imatrix")
+        run("imatrix", "-m", model(), "-f", story(), "-o", im, "--ctx", str(ctx))
+        base = os.path.join(d, "base.logp")
+        run("perplexity", "-m", model(), "-f", story(), "--ctx", str(ctx), "--save-logits", base)
+        for t in ("Q4_1", "Q5_0", "Q5_1", "Q4_K_M"):
+            plain, weighted = os.path.join(d, t + ".gguf"), os.path.join(d, t + ".im.gguf")
+            run("quantize", model(), plain, t)
+            p = run("quantize", model(), weighted, t, "--imatrix", im)
+            expect(b"importance weights" in p.stderr, "note about the imatrix")
+            expect(open(plain, "rb").read() != open(weighted, "rb").read(), t + ": imatrix changed nothing")
+            k0, k1 = kld_of(plain, base, ctx), kld_of(weighted, base, ctx)
+            print(f"{t}: mean KLD without imatrix {k0:.5f}, with {k1:.5f}")
+            expect(k1 < k0, f"{t}: imatrix should lower the mean KLD ({k0} -> {k1})")
+        # Thread count never changes the bytes (weighted and plain).
+        one, three = os.path.join(d, "t1.gguf"), os.path.join(d, "t3.gguf")
+        for extra in ([], ["--imatrix", im]):
+            run("quantize", model(), one, "Q4_1", "--threads", "1", *extra)
+            run("quantize", model(), three, "Q4_1", "--threads", "3", *extra)
+            expect(open(one, "rb").read() == open(three, "rb").read(), f"threads changed output {extra}")
+        # Type overrides for the head and the embedding.
+        o = os.path.join(d, "over.gguf")
+        run("quantize", model(), o, "Q4_0", "--output-type", "F16", "--embedding-type", "q8_0")
+        types = gguf_tensor_types(o)
+        expect(types["output.weight"] == 1 and types["token_embd.weight"] == 8, f"override types {types}")
+        expect(types["blk.0.attn_q.weight"] == 2, "other tensors keep the recipe (Q4_0)")
+        one_error_line(run("quantize", model(), o, "Q4_0", "--output-type", "Q4_K", check=False),
+                       "cannot store 'output.weight'")
+        one_error_line(run("quantize", model(), o, "Q4_0", "--output-type", "Q9", check=False),
+                       "unknown tensor type")
+        # A corrupt or mismatched imatrix fails cleanly.
+        bad = os.path.join(d, "bad.imatrix")
+        with open(bad, "wb") as f:
+            f.write(open(im, "rb").read()[:50])
+        one_error_line(run("quantize", model(), o, "Q4_0", "--imatrix", bad, check=False), "imatrix")
+        import struct
+        name = b"blk.0.attn_q.weight"
+        with open(bad, "wb") as f:
+            f.write(struct.pack("<ii", 1, len(name)) + name + struct.pack("<ii", 1, 10) + b"\0" * 40)
+        one_error_line(run("quantize", model(), o, "Q4_0", "--imatrix", bad, check=False), "has 10 values")
+
+
+def case_quantize_gate():
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "q.gguf")
+        # Passing side: Q8_0 barely moves PPL; a 5% limit holds.
+        p = run("quantize", model(), out, "Q8_0", "--gate-ppl", "5", "-f", story(), "--gate-ctx", "128",
+                check=False)
+        expect(p.returncode == 0, f"Q8_0 gate should pass: {p.stdout} {p.stderr}")
+        line = p.stdout.decode()
+        expect("passed" in line, line)
+        # The printed numbers are slim perplexity's.
+        jb = ppl_json(model(), "--ctx", "128")
+        jq = ppl_json(out, "--ctx", "128")
+        rise = 100.0 * (jq["ppl"] / jb["ppl"] - 1.0)
+        expect(f"{rise:+.3f}%" in line, f"gate line {line!r} should show the rise {rise:+.3f}%")
+        # Failing side: Q4_0 raises PPL by a few percent; a 0.5% limit must fail with exit 3, and
+        # the file stays for inspection.
+        p = run("quantize", model(), out, "Q4_0", "--gate-ppl", "0.5", "-f", story(), "--gate-ctx", "128",
+                check=False)
+        expect(p.returncode == 3, f"Q4_0 gate should fail with 3, got {p.returncode}: {p.stdout}")
+        expect("FAILED" in p.stdout.decode() and os.path.exists(out), "failed gate output")
+        expect(not os.path.exists(out + ".gate-base.tmp"), "temporary base removed")
+        # Errors are not gate failures.
+        p = run("quantize", model(), out, "Q4_0", "--gate-ppl", "2", check=False)
+        one_error_line(p, "needs a percentage")
+        expect(p.returncode == 1, "missing text is an error (1)")
+        p = run("quantize", model(), out, "Q4_0", "--gate-ppl", "2", "-f", os.path.join(d, "none.txt"),
+                check=False)
+        expect(p.returncode == 1, "unreadable text is an error (1)")
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
