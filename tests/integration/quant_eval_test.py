@@ -269,6 +269,53 @@ def case_quantize_gate():
         expect(p.returncode == 1, "unreadable text is an error (1)")
 
 
+def case_compare_quants():
+    import xml.etree.ElementTree as ET
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "report")
+        p = run("compare-quants", "-m", model(), "-f", story(), "-o", out, "--types", "Q8_0,Q4_0,Q6_K",
+                "--ctx", "128", "--chunks", "4", "-n", "8")
+        md = open(os.path.join(out, "README.md"), encoding="utf-8").read()
+        expect(p.stdout.decode("utf-8") == md, "stdout is the README")
+        rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| type")]
+        cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows]
+        expect([c[0].rstrip(" *") for c in cells] == ["F32 (base)", "Q8_0", "Q4_0", "Q6_K"],
+               f"rows {[c[0] for c in cells]}")
+        expect(all(len(c) == 8 for c in cells), "8 columns")
+        # Each row's PPL and KLD are what slim perplexity reports for that file type.
+        base = os.path.join(d, "base.logp")
+        jb = ppl_json(model(), "--ctx", "128", "--chunks", "4", "--save-logits", base)
+        expect(cells[0][3].startswith(f"{jb['ppl']:.4f} ± {jb['ppl_err']:.4f}"), f"base PPL cell {cells[0][3]}")
+        q = os.path.join(d, "q.gguf")
+        run("quantize", model(), q, "Q4_0")
+        jq = ppl_json(q, "--ctx", "128", "--chunks", "4", "--kl-base", base)
+        expect(cells[2][3].startswith(f"{jq['ppl']:.4f}"), f"Q4_0 PPL cell {cells[2][3]} vs {jq['ppl']:.4f}")
+        expect(cells[2][5] == f"{jq['kld']['mean']:.6f}", f"Q4_0 KLD cell {cells[2][5]}")
+        expect(cells[2][6] == f"{jq['kld']['top1_pct']:.2f}", f"Q4_0 top-1 cell {cells[2][6]}")
+        dppl = 100.0 * (jq["ppl"] / jb["ppl"] - 1.0)
+        expect(cells[2][4] == f"{dppl:+.3f}", f"Q4_0 dPPL cell {cells[2][4]} vs {dppl:+.3f}")
+        size = os.path.getsize(q) / (1024.0 * 1024.0)
+        expect(cells[2][1] == f"{size:.3f} MiB", f"Q4_0 size cell {cells[2][1]} vs {size:.3f}")
+        expect(not os.path.exists(os.path.join(out, "Q4_0.gguf")), "models removed without --keep")
+        # The plot: well-formed SVG with labelled axes, one point per distinct (size, KLD), the
+        # Pareto front drawn as a polyline.
+        root = ET.parse(os.path.join(out, "size_vs_kld.svg")).getroot()
+        ns = "{http://www.w3.org/2000/svg}"
+        expect(root.tag == ns + "svg", root.tag)
+        texts = [t.text or "" for t in root.iter(ns + "text")]
+        expect(any("file size" in t for t in texts) and any("KLD" in t for t in texts), "axis titles")
+        labels = [t for t in texts if "Q" in t and "KL" not in t]
+        expect(any("Q8_0" in t and "Q6_K" in t for t in labels), f"Q6_K = Q8_0 share a point: {labels}")
+        expect(any(t == "Q4_0" for t in labels), f"Q4_0 labelled: {labels}")
+        circles = [c for c in root.iter(ns + "circle")]
+        expect(len(circles) == 2 + 1, f"2 points + legend marker, got {len(circles)}")
+        expect(len(list(root.iter(ns + "polyline"))) == 1, "Pareto front line")
+        one_error_line(run("compare-quants", "-m", model(), "-f", story(), "-o", out, "--types", "Q8_0,W8A8",
+                           check=False), "W8A8 is not implemented")
+        one_error_line(run("compare-quants", "-m", model(), "-f", story(), "-o", out, "--types", "Q7",
+                           check=False), "unknown type 'Q7'")
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
