@@ -89,8 +89,8 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
     }
     if (notes != nullptr) {
       notes->push_back("imatrix: " + std::to_string(weighted_tensors) +
-                       " tensors quantized with importance weights (the types with a weighted "
-                       "quantizer are Q4_0, Q4_1, Q5_0, Q5_1; others ignore the imatrix)");
+                       " tensors quantized with importance weights (Q8_0 and float tensors ignore "
+                       "the imatrix)");
     }
   }
   const int n_threads = options.n_threads > 0 ? options.n_threads : ThreadPool::default_threads();

@@ -97,5 +97,8 @@ float make_q3_quants(int n, int nmax, const float* x, int8_t* L);
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
                        float* the_min, uint8_t* Laux, float rmin, float rdelta, int nstep,
                        bool use_mad);
+// ggml's make_qp_quants: levels 0..nmax for non-negative x with weights qw (the weighted K-quants
+// fit their sub-block scales and mins with it).
+float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* qw);
 
 }  // namespace slim::quant

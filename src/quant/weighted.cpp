@@ -1,4 +1,5 @@
-// ggml's weighted legacy quantizers (quantize_row_q4_0_impl ... q5_1_impl with quant_weights).
+// ggml's weighted quantizers (quantize_row_*_impl with quant_weights): the legacy 32-element
+// formats here, the K-quants next to their reference quantizers (k_quants_*.cpp).
 #include "quant/weighted.hpp"
 
 #include <cmath>
@@ -110,6 +111,11 @@ bool has_weighted_quantizer(TensorType type) {
     case TensorType::kQ4_1:
     case TensorType::kQ5_0:
     case TensorType::kQ5_1:
+    case TensorType::kQ2_K:
+    case TensorType::kQ3_K:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
       return true;
     default:
       return false;
@@ -140,6 +146,21 @@ Status quantize_row_weighted(TensorType type, const float* src, void* dst, size_
       break;
     case TensorType::kQ5_1:
       weighted_asymmetric(src, out, n, qw, 31, kQ5_1Bytes);
+      break;
+    case TensorType::kQ2_K:
+      quant::quantize_q2_k_weighted(src, out, n, qw);
+      break;
+    case TensorType::kQ3_K:
+      quant::quantize_q3_k_weighted(src, out, n, qw);
+      break;
+    case TensorType::kQ4_K:
+      quant::quantize_q4_k_weighted(src, out, n, qw);
+      break;
+    case TensorType::kQ5_K:
+      quant::quantize_q5_k_weighted(src, out, n, qw);
+      break;
+    case TensorType::kQ6_K:
+      quant::quantize_q6_k_weighted(src, out, n, qw);
       break;
     default:
       break;

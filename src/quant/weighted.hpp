@@ -8,8 +8,15 @@
 //                squares for the scale over 19 trial inverse scales (symmetric levels);
 //   Q4_1 / Q5_1: per 32 elements make_qkx3_quants(nmax 15 / 31, rmin -0.9, rdelta 0.05,
 //                37 steps): weighted least squares for scale and min (asymmetric levels).
-// Q8_0 and the float types ignore the weights, as ggml does. The K-quants are not weighted in
-// this build (they use their reference quantizers; weighted_quantizer_for() says so).
+//   K-quants (per super-block of 256; sigma2 = mean x^2 there, x2 for Q3_K..Q5_K):
+//   Q2_K: make_qkx3_quants per 16 (nmax 3), then 4-bit scales and mins by make_qp_quants
+//         weighted by each sub-block's total weight;
+//   Q3_K: make_qx_quants per 16 (nmax 4), then 6-bit scales by make_qx_quants (nmax 32)
+//         weighted by the sub-block totals;
+//   Q4_K / Q5_K: make_qkx3_quants per 32 (nmax 15 / 31), 6-bit scales and mins by
+//         make_qp_quants weighted by the sub-block totals;
+//   Q6_K: make_qx_quants per 16 (nmax 32) with the raw importances as weights.
+// Q8_0 and the float types ignore the weights, as ggml does.
 #pragma once
 
 #include <cstddef>

@@ -71,7 +71,7 @@ std::vector<WeightedCase> load_cases() {
 
 TEST(QuantWeighted, MatchesNumpyTranscriptionOfGgml) {
   const auto cases = load_cases();
-  ASSERT_EQ(cases.size(), 40u);
+  ASSERT_EQ(cases.size(), 65u);
   int differs_from_unweighted = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -85,7 +85,7 @@ TEST(QuantWeighted, MatchesNumpyTranscriptionOfGgml) {
     if (plain != c.bytes) ++differs_from_unweighted;
   }
   // The weights change the encoding for most rows (else the fixture would not test them).
-  EXPECT_GE(differs_from_unweighted, 30);
+  EXPECT_GE(differs_from_unweighted, 50);
 }
 
 TEST(QuantWeighted, NullWeightsAreExactlyTheUnweightedQuantizer) {
