@@ -1,10 +1,12 @@
 #include "compare_quants.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include "convert_types.hpp"
 #include "imatrix_file.hpp"
@@ -51,12 +53,14 @@ Result<double> decode_speed(const std::shared_ptr<const Model>& m, int32_t n_tok
   return best;
 }
 
-#define SLIM_FMT(f, v)                         \
-  [&] {                                        \
-    char buf[64];                              \
-    std::snprintf(buf, sizeof(buf), (f), (v)); \
-    return std::string(buf);                   \
-  }()
+// v with `decimals` digits after the point ("%.*f"), with a leading '+' when `sign` and v >= 0.
+std::string fixed(double v, int decimals, bool sign = false) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed, decimals);
+  std::string out(buf, r.ec == std::errc() ? r.ptr : buf);
+  if (sign && !out.empty() && out[0] != '-') out.insert(out.begin(), '+');
+  return out;
+}
 
 }  // namespace
 
@@ -209,11 +213,10 @@ std::string compare_markdown(const CompareOptions& o, const std::vector<CompareR
   s += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const CompareRow& r : rows) {
     s += "| " + r.type + (r.pareto ? " *" : "") + " | " +
-         SLIM_FMT("%.3f MiB", static_cast<double>(r.file_bytes) / (1024.0 * 1024.0)) + " | " +
-         SLIM_FMT("%.2f", r.bits_per_weight) + " | " + SLIM_FMT("%.4f", r.ppl) + " ± " +
-         SLIM_FMT("%.4f", r.ppl_err) + " | " + SLIM_FMT("%+.3f", r.dppl_pct) + " | " +
-         SLIM_FMT("%.6f", r.kld_mean) + " | " + SLIM_FMT("%.2f", r.top1_pct) + " | " +
-         SLIM_FMT("%.0f", r.decode_tps) + " |\n";
+         fixed(static_cast<double>(r.file_bytes) / (1024.0 * 1024.0), 3) + " MiB" + " | " +
+         fixed(r.bits_per_weight, 2) + " | " + fixed(r.ppl, 4) + " ± " + fixed(r.ppl_err, 4) +
+         " | " + fixed(r.dppl_pct, 3, true) + " | " + fixed(r.kld_mean, 6) + " | " +
+         fixed(r.top1_pct, 2) + " | " + fixed(r.decode_tps, 0) + " |\n";
   }
   s += "\n![size vs KLD](size_vs_kld.svg)\n";
   // Quantizer notes, one line per distinct message (tensor names dropped, counted instead).

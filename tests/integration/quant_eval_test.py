@@ -255,12 +255,15 @@ def case_quantize_gate():
         expect(f"{rise:+.3f}%" in line, f"gate line {line!r} should show the rise {rise:+.3f}%")
         # Failing side: Q4_0 raises PPL by a few percent; a 0.5% limit must fail with exit 3, and
         # the file stays for inspection.
-        p = run("quantize", model(), out, "Q4_0", "--gate-ppl", "0.5", "-f", story(), "--gate-ctx", "128",
+        p = run("quantize", model(), out, "Q4_0", "--gate-ppl", "0.5%", "-f", story(), "--gate-ctx", "128",
                 check=False)
         expect(p.returncode == 3, f"Q4_0 gate should fail with 3, got {p.returncode}: {p.stdout}")
         expect("FAILED" in p.stdout.decode() and os.path.exists(out), "failed gate output")
         expect(not os.path.exists(out + ".gate-base.tmp"), "temporary base removed")
         # Errors are not gate failures.
+        p = run("quantize", model(), out, "Q4_0", "--gate-ppl", "two", "-f", story(), check=False)
+        one_error_line(p, "expects a percentage")
+        expect(p.returncode == 1, "bad percentage is an error (1)")
         p = run("quantize", model(), out, "Q4_0", "--gate-ppl", "2", check=False)
         one_error_line(p, "needs a percentage")
         expect(p.returncode == 1, "missing text is an error (1)")

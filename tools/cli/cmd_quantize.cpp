@@ -3,7 +3,9 @@
 // matrices for one of llama.cpp's file types (per-tensor mixes as llama.cpp chooses them:
 // toolkit/quant_mix.hpp), optionally weighted by an importance matrix and checked by a
 // perplexity gate (toolkit/quant_gate.hpp).
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -33,7 +35,7 @@ const char kUsage[] =
     "  --gate-ppl PCT      after writing, measure the perplexity of IN and OUT on TEXT (-f) as\n"
     "                      slim perplexity does (--gate-ctx, --gate-chunks) and fail when OUT's "
     "is\n"
-    "                      more than PCT %% above IN's (e.g. --gate-ppl 2)\n"
+    "                      more than PCT %% above IN's (e.g. --gate-ppl 2 or --gate-ppl 2%%)\n"
     "  Exit codes: 0 written (and gate passed), 1 error, 2 usage, 3 gate failed (OUT is kept).\n";
 
 }  // namespace
@@ -55,7 +57,17 @@ int cmd_quantize(const std::vector<std::string>& argv) {
   toolkit::ConvertOptions options;
   options.pure = a.has("--pure");
   options.n_threads = static_cast<int>(a.get_int({"--threads", "-t"}, 1));
-  const double gate_pct = a.get_double({"--gate-ppl"}, -1.0);
+  // "--gate-ppl 2" or "--gate-ppl 2%".
+  std::string gate_arg = a.get({"--gate-ppl"});
+  if (!gate_arg.empty() && gate_arg.back() == '%') gate_arg.pop_back();
+  double gate_pct = -1.0;
+  if (a.has("--gate-ppl")) {
+    char* end = nullptr;
+    gate_pct = std::strtod(gate_arg.c_str(), &end);
+    if (gate_arg.empty() || *end != '\0' || !std::isfinite(gate_pct))
+      return fail("quantize", "--gate-ppl expects a percentage such as 2 or 2%, got '" +
+                                  a.get({"--gate-ppl"}) + "'");
+  }
   const int64_t gate_ctx = a.get_int({"--gate-ctx"}, 512);
   const int64_t gate_chunks = a.get_int({"--gate-chunks"}, 0);
   if (!a.ok()) return fail("quantize", a.error());
