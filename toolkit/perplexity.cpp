@@ -207,10 +207,6 @@ Result<PerplexityResult> run_perplexity(const std::shared_ptr<const Model>& mode
   return res;
 }
 
-}  // namespace slim::toolkit
-
-namespace slim::toolkit {
-
 Result<std::string> read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return io_error("cannot open text file " + path);

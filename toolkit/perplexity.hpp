@@ -64,10 +64,6 @@ Result<PerplexityResult> run_perplexity(const std::shared_ptr<const Model>& mode
 std::vector<std::vector<int32_t>> make_chunks(const std::vector<int32_t>& tokens, int32_t ctx,
                                               int32_t max_chunks, bool add_bos, int32_t bos);
 
-}  // namespace slim::toolkit
-
-namespace slim::toolkit {
-
 // The whole file as bytes (for evaluation and calibration texts); io_error naming the path.
 Result<std::string> read_text_file(const std::string& path);
 
