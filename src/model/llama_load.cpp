@@ -5,6 +5,7 @@
 #include "format/llama2c.hpp"
 #include "kernels/kernels.hpp"
 #include "model/llama.hpp"
+#include "model/w8a8_bind.hpp"
 #include "quant/quantize.hpp"
 
 namespace slim {
@@ -125,6 +126,7 @@ Result<kernels::MatrixView> bind_matrix(const TensorLookup& lookup, const std::s
     return corrupt("tensor '" + name + "' rows do not fit its type");
   m.data = t->data;
   m.name = t->name;
+  SLIM_TRY(bind_w8a8(lookup, &m));  // W8A8: activation scale and row-scale checks
   return m;
 }
 
