@@ -1,5 +1,6 @@
-// NEON W8A8 kernels (math and order: kernels/w8a8.hpp; bit-identical to kernels/ref/w8a8.cpp).
-// Integer dot without dotprod: vmull_s8 (exact int16 products), vpadalq_s16 into int32 lanes.
+// NEON W8A8 kernels (math and order: kernels/w8a8.hpp; bit-identical to
+// kernels/ref/vec_dot_w8a8.cpp). Integer dot without dotprod: vmull_s8 (exact int16 products),
+// vpadalq_s16 into int32 lanes.
 #include <arm_neon.h>
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // NEON + dotprod W8A8 row dot (math and order: kernels/w8a8.hpp; bit-identical to
-// kernels/ref/w8a8.cpp): SDOT sums 4 int8 products into each int32 lane. The activation
+// kernels/ref/vec_dot_w8a8.cpp): SDOT sums 4 int8 products into each int32 lane. The activation
 // quantizer is the plain NEON one (w8a8_neon.cpp).
 #include <arm_neon.h>
 

@@ -1,5 +1,6 @@
-// AVX2 W8A8 kernels (math and order: kernels/w8a8.hpp; bit-identical to kernels/ref/w8a8.cpp).
-// Integer dot: maddubs(|w|, x * sign(w)) gives pairs of products in int16 without saturation
+// AVX2 W8A8 kernels (math and order: kernels/w8a8.hpp; bit-identical to
+// kernels/ref/vec_dot_w8a8.cpp). Integer dot: maddubs(|w|, x * sign(w)) gives pairs of products in
+// int16 without saturation
 // (|w| <= 128, |x| <= 127: 2 * 128 * 127 < 2^15), madd with ones widens them to int32.
 #include <immintrin.h>
 

@@ -1,6 +1,6 @@
 // AVX-512 (+VNNI) W8A8 kernels (math and order: kernels/w8a8.hpp; bit-identical to
-// kernels/ref/w8a8.cpp). Integer dot: vpdpbusd(|w| as unsigned, x negated where w < 0), which is
-// exact for every int8 w including -128 (|w| = 128 unsigned) and never saturates.
+// kernels/ref/vec_dot_w8a8.cpp). Integer dot: vpdpbusd(|w| as unsigned, x negated where w < 0),
+// which is exact for every int8 w including -128 (|w| = 128 unsigned) and never saturates.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 headers: see dot_avx512.cpp (GCC bug 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
