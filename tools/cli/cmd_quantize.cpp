@@ -10,6 +10,9 @@
 namespace slim::cli {
 
 int cmd_quantize(const std::vector<std::string>& argv) {
+  for (const std::string& s : argv) {
+    if (is_w8a8_type(s)) return cmd_quantize_w8a8(argv);  // SlimLLM's static int8: own options
+  }
   Args a(argv, {}, {"--help", "-h", "--pure"});
   const bool help = a.has("--help") || a.has("-h");
   if (help || a.positional().size() != 3) {
@@ -17,7 +20,8 @@ int cmd_quantize(const std::vector<std::string>& argv) {
                  "usage: slim quantize IN.gguf OUT.gguf TYPE [--pure]\n"
                  "  TYPE: %s\n"
                  "  --pure  every matrix as TYPE's base type (no larger types for the output\n"
-                 "          head, attention V, FFN down); row-length fallbacks still apply\n",
+                 "          head, attention V, FFN down); row-length fallbacks still apply\n"
+                 "  W8A8 (SlimLLM-specific static int8): slim quantize IN OUT W8A8 --help\n",
                  toolkit::file_type_names().c_str());
     return help ? 0 : 2;
   }
