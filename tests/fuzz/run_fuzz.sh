@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz w8a8_model_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -65,4 +65,6 @@ run tokenizer_json_fuzz 65536 -- tests/data/tokenizer || status=1
 # Hugging Face weights: the committed valid files and corrupt corpora (a few KB each).
 run safetensors_fuzz 65536 -- tests/data/safetensors/valid tests/data/safetensors/corrupt || status=1
 run torch_pickle_fuzz 65536 -- tests/data/torch/valid tests/data/torch/corrupt tests/data/torch/pickle || status=1
+# Whole-model loading: the W8A8 corpus (tiny models, about 11 KB each).
+run w8a8_model_fuzz 32768 -- tests/data/corrupt/w8a8 || status=1
 exit "$status"
