@@ -92,10 +92,15 @@ Status quantize_w8a8_file(const std::string& in_path, const std::string& out_pat
     } else if (t.n_dims == 2 && it != cal.inputs.end()) {
       if (row % 32 == 0 && row <= kernels::kW8A8MaxCols) {
         to = TensorType::kW8A8;
-      } else if (notes) {
-        notes->push_back("tensor '" + name + "' (rows of " + std::to_string(row) + ") kept as " +
-                         std::string(type_name(t.type)) + ": W8A8 needs a multiple of 32 up to " +
-                         std::to_string(kernels::kW8A8MaxCols));
+      } else {
+        // As llama.cpp's converter does for blocks that do not fit: F16 (from F32 sources).
+        if (t.type == TensorType::kF32) to = TensorType::kF16;
+        if (notes) {
+          notes->push_back("tensor '" + name + "': rows of " + std::to_string(row) +
+                           " do not fit W8A8 (a multiple of 32 up to " +
+                           std::to_string(kernels::kW8A8MaxCols) + "); stored as " +
+                           std::string(type_name(to)));
+        }
       }
     }
     if (to == TensorType::kW8A8) {
