@@ -21,6 +21,10 @@ struct KernelTable;
 // Longest W8A8 row: keeps every int32 partial sum exact (2^17 * 128 * 127 < 2^31).
 inline constexpr uint64_t kW8A8MaxCols = uint64_t{1} << 17;
 
+// Most tokens a vec_dot_multi_w8a8 call takes (kernels::kMaxMultiTok; a constant here so the ISA
+// files need not include kernels.hpp's inline code).
+inline constexpr size_t kW8A8MaxTok = 8;
+
 // Fills the W8A8 slot and quantize_i8 of a table whose isa is set (called by dispatch.cpp).
 void install_w8a8(KernelTable& table);
 
@@ -28,13 +32,18 @@ namespace ref {
 void quantize_i8(const float* x, float s, void* act, size_t n);
 float vec_dot_w8a8(const void* row, const void* act, size_t n);
 }  // namespace ref
+// x86: also n_tok tokens at once (kernels.hpp VecDotMultiFn, bit-identical to vec_dot_w8a8).
 namespace avx2 {
 void quantize_i8(const float* x, float s, void* act, size_t n);
 float vec_dot_w8a8(const void* row, const void* act, size_t n);
+void vec_dot_multi_w8a8(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
 }  // namespace avx2
 namespace avx512 {
 void quantize_i8(const float* x, float s, void* act, size_t n);
 float vec_dot_w8a8(const void* row, const void* act, size_t n);
+void vec_dot_multi_w8a8(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
 }  // namespace avx512
 namespace neon {
 void quantize_i8(const float* x, float s, void* act, size_t n);

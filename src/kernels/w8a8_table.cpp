@@ -6,6 +6,8 @@
 
 namespace slim::kernels {
 
+static_assert(kMaxMultiTok <= kW8A8MaxTok, "vec_dot_multi_w8a8 holds kW8A8MaxTok accumulators");
+
 namespace {
 
 void dequant_w8a8(const void* row, float* y, size_t n) {
@@ -19,18 +21,20 @@ void install_w8a8(KernelTable& t) {
   k.act = ActFormat::kI8;
   k.dequantize = dequant_w8a8;
   k.vec_dot = ref::vec_dot_w8a8;
-  k.vec_dot_multi = nullptr;  // matmul loops over vec_dot
+  k.vec_dot_multi = nullptr;  // scalar / NEON: matmul loops over vec_dot
   t.quantize_i8 = ref::quantize_i8;
   switch (t.isa) {
 #if defined(SLIM_KERNELS_AVX2)
     case Isa::kAvx2:
       k.vec_dot = avx2::vec_dot_w8a8;
+      k.vec_dot_multi = avx2::vec_dot_multi_w8a8;
       t.quantize_i8 = avx2::quantize_i8;
       break;
 #endif
 #if defined(SLIM_KERNELS_AVX512)
     case Isa::kAvx512:
       k.vec_dot = avx512::vec_dot_w8a8;
+      k.vec_dot_multi = avx512::vec_dot_multi_w8a8;
       t.quantize_i8 = avx512::quantize_i8;
       break;
 #endif

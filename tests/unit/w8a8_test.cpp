@@ -255,6 +255,36 @@ TEST(W8A8Isa, BitIdenticalToReferenceOnRandomBytes) {
   }
 }
 
+TEST(W8A8Isa, MultiTokenBitIdenticalToSingle) {
+  Rng rng{13};
+  for (kernels::Isa isa : kernels::available_isas()) {
+    const KernelTable& K = *kernels::table_for(isa);
+    const kernels::TypeKernels& tk = K.of(TensorType::kW8A8);
+    if (tk.vec_dot_multi == nullptr) continue;  // matmul loops over vec_dot
+    SCOPED_TRACE(K.name);
+    for (size_t nb : {1, 2, 3, 5, 18}) {
+      const size_t n = nb * 32, stride = n + 4 + 5;  // odd stride: misaligned tokens
+      std::vector<uint8_t> row(n + 4), act(kernels::kMaxMultiTok * stride + 1);
+      for (size_t j = 0; j < n; ++j) row[4 + j] = static_cast<uint8_t>(rng.next());
+      const float sw = 0.031f;
+      std::memcpy(row.data(), &sw, 4);
+      std::vector<float> x(n);
+      for (size_t t = 0; t < kernels::kMaxMultiTok; ++t) {
+        for (float& v : x) v = rng.uniform() * 3.0f;
+        K.quantize_i8(x.data(), 0.01f + 0.005f * static_cast<float>(t), &act[1 + t * stride], n);
+      }
+      for (size_t n_tok = 1; n_tok <= kernels::kMaxMultiTok; ++n_tok) {
+        float out[kernels::kMaxMultiTok];
+        tk.vec_dot_multi(row.data(), &act[1], stride, n_tok, n, out);
+        for (size_t t = 0; t < n_tok; ++t) {
+          const float one = tk.vec_dot(row.data(), &act[1 + t * stride], n);
+          ASSERT_EQ(f32_to_bits(out[t]), f32_to_bits(one)) << "n " << n << " tokens " << n_tok;
+        }
+      }
+    }
+  }
+}
+
 TEST(W8A8Codec, RoundTripWithinHalfAStep) {
   Rng rng{11};
   for (size_t n : {32, 64, 4096}) {

@@ -73,4 +73,32 @@ float vec_dot_w8a8(const void* row, const void* act, size_t n) {
   return static_cast<float>(isum) * scale;
 }
 
+// n_tok tokens at once (kernels.hpp VecDotMultiFn): each 32 weight bytes are loaded and their
+// |w| made once, then dotted with every token; integer sums are exact, so every out[t] has the
+// bits of vec_dot_w8a8 for that token.
+void vec_dot_multi_w8a8(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out) {
+  const auto* w = static_cast<const uint8_t*>(row) + 4;
+  const auto* x = static_cast<const uint8_t*>(act);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc[kW8A8MaxTok];
+  for (size_t t = 0; t < n_tok; ++t) acc[t] = _mm256_setzero_si256();
+  for (size_t i = 0; i < n; i += 32) {
+    const __m256i vw = loadu(w + i);
+    const __m256i aw = _mm256_sign_epi8(vw, vw);
+    for (size_t t = 0; t < n_tok; ++t) {
+      const __m256i sx = _mm256_sign_epi8(loadu(x + t * act_stride + i), vw);
+      acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones));
+    }
+  }
+  float sw;
+  std::memcpy(&sw, w - 4, 4);
+  for (size_t t = 0; t < n_tok; ++t) {
+    float sx;
+    std::memcpy(&sx, x + t * act_stride + n, 4);
+    const float scale = sw * sx;
+    out[t] = static_cast<float>(hsum_i32(acc[t])) * scale;
+  }
+}
+
 }  // namespace slim::kernels::avx2

@@ -76,4 +76,42 @@ float vec_dot_w8a8(const void* row, const void* act, size_t n) {
   return static_cast<float>(isum) * scale;
 }
 
+// n_tok tokens at once (kernels.hpp VecDotMultiFn): each 64 weight bytes are loaded and made
+// unsigned once, then dotted with every token; integer sums are exact, so every out[t] has the
+// bits of vec_dot_w8a8 for that token.
+void vec_dot_multi_w8a8(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out) {
+  const auto* w = static_cast<const uint8_t*>(row) + 4;
+  const auto* x = static_cast<const uint8_t*>(act);
+  __m512i acc[kW8A8MaxTok];
+  __m256i tail[kW8A8MaxTok];
+  for (size_t t = 0; t < n_tok; ++t) {
+    acc[t] = _mm512_setzero_si512();
+    tail[t] = _mm256_setzero_si256();
+  }
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i vw = _mm512_loadu_si512(w + i);
+    const __m512i aw = _mm512_abs_epi8(vw);
+    const __mmask64 neg = _mm512_movepi8_mask(vw);
+    for (size_t t = 0; t < n_tok; ++t) {
+      const __m512i vx = _mm512_loadu_si512(x + t * act_stride + i);
+      const __m512i sx = _mm512_mask_sub_epi8(vx, neg, _mm512_setzero_si512(), vx);
+      acc[t] = _mm512_dpbusd_epi32(acc[t], aw, sx);
+    }
+  }
+  if (i < n) {  // n % 32 == 0: one block left
+    for (size_t t = 0; t < n_tok; ++t) tail[t] = dot32(tail[t], w + i, x + t * act_stride + i);
+  }
+  float sw;
+  std::memcpy(&sw, w - 4, 4);
+  for (size_t t = 0; t < n_tok; ++t) {
+    const int32_t isum = _mm512_reduce_add_epi32(acc[t]) + hsum_i32(tail[t]);
+    float sx;
+    std::memcpy(&sx, x + t * act_stride + n, 4);
+    const float scale = sw * sx;
+    out[t] = static_cast<float>(isum) * scale;
+  }
+}
+
 }  // namespace slim::kernels::avx512
