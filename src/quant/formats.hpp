@@ -54,4 +54,8 @@ void dequantize_q8_k(const uint8_t* src, float* dst, size_t n);
 // Shared by the block formats: invalid_argument if some x[i] is inf or nan.
 Status check_finite(const char* type, const float* src, size_t n);
 
+// W8A8 (SlimLLM-specific): one row = f32 scale + n int8 (w8a8_row.cpp).
+Status quantize_w8a8(const float* src, uint8_t* dst, size_t n);
+void dequantize_w8a8(const uint8_t* src, float* dst, size_t n);
+
 }  // namespace slim::quant

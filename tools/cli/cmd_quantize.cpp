@@ -36,11 +36,15 @@ const char kUsage[] =
     "                      slim perplexity does (--gate-ctx, --gate-chunks) and fail when OUT's "
     "is\n"
     "                      more than PCT %% above IN's (e.g. --gate-ppl 2 or --gate-ppl 2%%)\n"
-    "  Exit codes: 0 written (and gate passed), 1 error, 2 usage, 3 gate failed (OUT is kept).\n";
+    "  Exit codes: 0 written (and gate passed), 1 error, 2 usage, 3 gate failed (OUT is kept).\n"
+    "  W8A8 (SlimLLM-specific static int8): slim quantize IN OUT W8A8 --help\n";
 
 }  // namespace
 
 int cmd_quantize(const std::vector<std::string>& argv) {
+  for (const std::string& s : argv) {
+    if (is_w8a8_type(s)) return cmd_quantize_w8a8(argv);  // SlimLLM's static int8: own options
+  }
   Args a(argv,
          {"--imatrix", "--output-type", "--embedding-type", "--threads", "-t", "--gate-ppl", "-f",
           "--file", "--gate-ctx", "--gate-chunks"},
