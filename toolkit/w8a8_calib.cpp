@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/thread_pool.hpp"
 #include "kernels/matmul.hpp"
-#include "model/llama.hpp"
-#include "runtime/model_impl.hpp"
+#include "slim/session.hpp"
 
 namespace slim::toolkit {
 
@@ -76,41 +74,40 @@ class Recorder : public kernels::MatmulObserver {
 
 }  // namespace
 
-Result<W8A8Calibration> calibrate_w8a8(const Model& model, const std::vector<int32_t>& tokens,
+Result<W8A8Calibration> calibrate_w8a8(const std::shared_ptr<const Model>& model,
+                                       const std::vector<int32_t>& tokens,
                                        const W8A8CalibOptions& options) {
-  const Model::Impl& m = model.impl();
-  const LlamaHParams& hp = m.hparams;
-  for (const TensorRef& t : m.tensors) {
-    if (t.n_dims == 2 && t.type != TensorType::kF32 && t.type != TensorType::kF16 &&
-        t.type != TensorType::kBF16) {
-      return invalid_argument("w8a8 calibration: tensor '" + t.name + "' is " +
-                              std::string(type_name(t.type)) +
+  for (const TensorSummary& t : model->tensors()) {
+    if (t.shape.size() == 2 && t.type != "F32" && t.type != "F16" && t.type != "BF16") {
+      return invalid_argument("w8a8 calibration: tensor '" + t.name + "' is " + t.type +
                               "; calibrate on the full-precision (F32/F16/BF16) model");
     }
   }
-  const int32_t n_ctx = std::min(options.n_ctx, hp.n_ctx_train);
+  const ModelInfo& info = model->info();
+  const int32_t n_ctx = std::min(options.n_ctx, info.n_ctx_train);
   if (n_ctx < 2) return invalid_argument("w8a8 calibration: context must be at least 2 tokens");
   size_t n = tokens.size();
   if (options.max_tokens != 0) n = std::min(n, options.max_tokens);
   if (n == 0) return invalid_argument("w8a8 calibration: no calibration tokens");
   for (size_t i = 0; i < n; ++i) {
-    if (tokens[i] < 0 || tokens[i] >= hp.n_vocab)
+    if (tokens[i] < 0 || tokens[i] >= info.n_vocab)
       return invalid_argument("w8a8 calibration: token id " + std::to_string(tokens[i]) +
                               " out of range");
   }
-  const size_t batch = 64;
-  SLIM_ASSIGN_OR_RETURN(LlamaState state,
-                        llama_make_state(hp, n_ctx, batch, std::max(1, options.n_threads)));
-  ThreadPool pool(std::max(1, options.n_threads));
+  SessionParams sp;
+  sp.n_ctx = n_ctx;
+  sp.n_threads = std::max(1, options.n_threads);
+  sp.n_batch = 64;
+  SLIM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::create(model, sp));
   W8A8Calibration cal;
   Recorder rec(&cal);
-  state.observer = &rec;
+  session->set_matmul_observer(&rec);
   for (size_t start = 0; start < n; start += static_cast<size_t>(n_ctx)) {
     const size_t len = std::min(n - start, static_cast<size_t>(n_ctx));
-    for (size_t off = 0; off < len; off += batch) {
-      const size_t k = std::min(batch, len - off);
-      llama_forward(hp, m.weights, state, &tokens[start + off], k, static_cast<int32_t>(off), pool);
-    }
+    session->reset();
+    SLIM_TRY(session->eval(
+        std::vector<int32_t>(tokens.begin() + static_cast<std::ptrdiff_t>(start),
+                             tokens.begin() + static_cast<std::ptrdiff_t>(start + len))));
     cal.n_tokens += len;
   }
   return cal;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,8 @@ struct W8A8Calibration {
 
 // Runs `tokens` (split into windows of n_ctx) through `model` and records every matrix product's
 // input. The model should be the full-precision one (F32/F16/BF16) the W8A8 file is made from.
-Result<W8A8Calibration> calibrate_w8a8(const Model& model, const std::vector<int32_t>& tokens,
+Result<W8A8Calibration> calibrate_w8a8(const std::shared_ptr<const Model>& model,
+                                       const std::vector<int32_t>& tokens,
                                        const W8A8CalibOptions& options);
 
 }  // namespace slim::toolkit

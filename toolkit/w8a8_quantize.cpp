@@ -56,7 +56,7 @@ Status quantize_w8a8_file(const std::string& in_path, const std::string& out_pat
   if (model->info().format != "gguf") return invalid_argument("w8a8: input must be a GGUF model");
   SLIM_ASSIGN_OR_RETURN(std::vector<int32_t> tokens,
                         model->tokenize(text, model->add_bos_default()));
-  SLIM_ASSIGN_OR_RETURN(W8A8Calibration cal, calibrate_w8a8(*model, tokens, o.calib));
+  SLIM_ASSIGN_OR_RETURN(W8A8Calibration cal, calibrate_w8a8(model, tokens, o.calib));
   if (report) report->calib_tokens = cal.n_tokens;
 
   SLIM_ASSIGN_OR_RETURN(gguf::GgufFile in, gguf::GgufFile::open(in_path));
