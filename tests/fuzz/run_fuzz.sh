@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz model_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -52,14 +52,27 @@ run() {
 }
 
 status=0
+# Seeds for gguf_fuzz and model_fuzz: tiny random checkpoints of every architecture
+# (tests/ref/make_hf_checkpoint.py --tiny, converted by tests/ref/make_gguf.py; made here, not
+# committed).
+mkdir -p "$tmp/model_seeds"
+for arch in llama qwen2 gpt2 opt opt350; do
+  /usr/bin/python3 tests/ref/make_hf_checkpoint.py "$arch" "$tmp/hf_$arch" --tiny >/dev/null &&
+    /usr/bin/python3 tests/ref/make_gguf.py "$tmp/hf_$arch" "$tmp/model_seeds/$arch.gguf" ||
+    echo "note: could not make the $arch seed"
+done
 # GGUF seeds: the well-formed and corrupt corpora and the real model (1.2 MB, hence max_len).
 # The vocab-only files in ../shared/tokenizer-vectors are left out: each holds ~50k array items,
 # which slows the fuzzer ~30x for no new coverage (the unit tests parse them).
 run gguf_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
-  tests/data/corrupt/gguf/valid tests/data/corrupt/gguf "$shared/models/stories260K" || status=1
+  tests/data/corrupt/gguf/valid tests/data/corrupt/gguf "$tmp/model_seeds" \
+  "$shared/models/stories260K" || status=1
 run llama2c_fuzz 1100000 -- \
   tests/data/corrupt/llama2c/valid tests/data/corrupt/llama2c "$shared/models/llama2c-stories260K" || status=1
 # Tokenizer files: the committed fixtures and corrupt corpus (small; the real GPT-2 files are
 # left out for the same reason as the vocab GGUFs above).
 run tokenizer_json_fuzz 65536 -- tests/data/tokenizer || status=1
+# Model loading: the tiny checkpoints of every architecture and the real stories260K.
+run model_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
+  "$tmp/model_seeds" "$shared/models/stories260K" || status=1
 exit "$status"
