@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arch_ref_util.hpp"
+#include "convert_hf.hpp"
 #include "slim/model.hpp"
 #include "slim/session.hpp"
 
@@ -139,6 +140,31 @@ TEST_P(ArchRef, LogitsAndGreedyChainMatchTheNumpyReference) {
       break;
     }
     ASSERT_TRUE(g->eval({next}).is_ok());
+  }
+}
+
+// The same folder through the engine's own converter (`slim convert --type F32`) gives a GGUF
+// whose logits match the numpy reference too.
+TEST_P(ArchRef, SlimConvertOutputMatchesTheNumpyReference) {
+  const test::RefLogits ref = test::run_hf_reference(*dir_, kPrompt, 0, kVocab);
+  ASSERT_EQ(ref.tokens.size(), kPrompt.size());
+  toolkit::HfConvertOptions opt;
+  opt.type = "F32";
+  std::vector<std::string> notes;
+  const Status st =
+      toolkit::convert_hf_folder(dir_->file("hf"), dir_->file("conv.gguf"), opt, nullptr, &notes);
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  auto m = Model::load(dir_->file("conv.gguf"));
+  ASSERT_TRUE(m.is_ok()) << m.status().to_string();
+  SessionParams p;
+  p.n_batch = 1;
+  p.n_threads = 1;
+  auto s = Session::create(*m, p);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  for (size_t pos = 0; pos < ref.tokens.size(); ++pos) {
+    ASSERT_TRUE((*s)->eval({ref.tokens[pos]}).is_ok());
+    EXPECT_LE(test::relative_error((*s)->logits(), ref.row(pos), kVocab), kTolerance)
+        << "pos " << pos;
   }
 }
 
