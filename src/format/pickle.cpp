@@ -328,7 +328,13 @@ Status Machine::reduce() {
   const Obj& args = objs_[args_id];
   if (args.kind != Kind::kTuple)
     return err("arguments of " + fn.s + " are a " + kind_name(args.kind) + ", not a tuple");
-  const std::vector<uint32_t> a = args.items;
+  // Every allowed callable takes at most 7 arguments: check before copying, so a huge tuple
+  // reduced again and again cannot cost quadratic time.
+  if (args.items.size() > 7) {
+    return err(fn.s + " called with " + std::to_string(args.items.size()) +
+               " arguments (at most 7)");
+  }
+  const std::vector<uint32_t> a = args.items;  // a copy: the arena may grow below
   switch (static_cast<Callable>(fn.i)) {
     case Callable::kOrderedDict:
       if (!a.empty()) return err("collections.OrderedDict called with arguments");

@@ -74,6 +74,12 @@ Result<int32_t> gguf_i32(const gguf::GgufFile& f, const std::string& key, int64_
 
 Result<int32_t> gguf_vocab_rows(const gguf::GgufFile& f) {
   const gguf::TensorInfo* emb = f.find_tensor("token_embd.weight");
+  if (emb == nullptr && f.tensors().empty()) {
+    // A metadata-only header (a Hugging Face folder, whose tensors stay in their own files):
+    // {arch}.vocab_size, checked against the embedding's shape when it is bound.
+    SLIM_ASSIGN_OR_RETURN(std::string_view arch, f.get_string("general.architecture"));
+    return gguf_i32(f, std::string(arch) + ".vocab_size", kMaxModelVocab);
+  }
   if (emb == nullptr) return not_found("model has no tensor 'token_embd.weight'");
   if (emb->n_dims != 2 || emb->ne[1] == 0 || emb->ne[1] > static_cast<uint64_t>(kMaxModelVocab)) {
     return corrupt("token_embd.weight must be 2-D with 1 to 4M rows");

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "format/llama2c.hpp"
+#include "hf/folder.hpp"
 #include "model/llama.hpp"
 #include "model/registry.hpp"
 #include "runtime/model_impl.hpp"
@@ -35,6 +36,8 @@ void fill_info(Model::Impl& m) {
   }
 }
 
+}  // namespace
+
 // Checks the tokenizer against the bound model and fills ModelInfo.
 Status finish_load(Model::Impl& m) {
   const int32_t n_vocab = m.arch->dims().n_vocab;
@@ -49,6 +52,8 @@ Status finish_load(Model::Impl& m) {
 TensorLookup lookup_in(const Model::Impl& m) {
   return [&m](std::string_view name) { return m.find_tensor(name); };
 }
+
+namespace {
 
 Result<std::unique_ptr<Model::Impl>> load_gguf(std::unique_ptr<gguf::GgufFile> file) {
   auto m = std::make_unique<Model::Impl>();
@@ -142,11 +147,18 @@ const TensorRef* Model::Impl::find_tensor(std::string_view name) const {
   return nullptr;
 }
 
+Model::Impl::~Impl() = default;
+
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
 Result<std::shared_ptr<const Model>> Model::load(const std::string& path,
                                                  const ModelParams& params) {
+  if (hf::is_hf_folder(path)) {
+    auto impl = load_hf_folder(path);
+    if (!impl) return impl.status().with_context(path);
+    return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl).value()));
+  }
   auto file = MappedFile::open(path);
   if (!file) return file.status();
   Result<std::unique_ptr<Impl>> impl = Status(StatusCode::kInternal, "unset");

@@ -354,6 +354,49 @@ def case_quantize_types():
         expect("Q4_K_M" in usage and "Q3_K_S" in usage, usage)
 
 
+def make_hf(kind, d):
+    """A random Hugging Face folder (tests/ref/make_hf_checkpoint.py, numpy) in d/kind."""
+    ref = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ref")
+    out = os.path.join(d, kind)
+    subprocess.run(["/usr/bin/python3", os.path.join(ref, "make_hf_checkpoint.py"), kind, out],
+                   check=True, capture_output=True)
+    return out
+
+
+def case_convert_hf():
+    with tempfile.TemporaryDirectory() as d:
+        for kind, arch in [("gpt2", "gpt2"), ("opt350", "opt"), ("llama", "llama")]:
+            hf = make_hf(kind, d)
+            # Runs directly from the folder, and `slim info` describes it.
+            info = json.loads(run("info", "-m", hf, "--json").stdout)
+            expect(info["architecture"] == arch, f"{kind}: info architecture {info['architecture']}")
+            expect(info["format"] == "hf-safetensors", f"{kind}: format {info['format']}")
+            direct = run_json(hf, "-p", "Once upon a time", "--temp", "0", "-n", "12")
+            for t in ["F32", "Q8_0"]:
+                out = os.path.join(d, f"{kind}-{t}.gguf")
+                p = run("convert", hf, out, "--type", t)
+                err = p.stderr.decode()
+                expect("100%" in err and f"wrote {out}" in err, f"{kind}: progress/summary on stderr:\n{err}")
+                meta, tensors = read_gguf(out)
+                expect(meta["general.architecture"] == arch, f"{kind}: general.architecture")
+                if t == "Q8_0":
+                    expect(GGML_TYPE["Q8_0"] in {ty for _, dims, ty in tensors if len(dims) == 2},
+                           f"{kind}: no Q8_0 matrix")
+                r = run_json(out, "-p", "Once upon a time", "--temp", "0", "-n", "12")
+                if t == "F32":
+                    expect(r["tokens"] == direct["tokens"], f"{kind}: converted F32 vs folder greedy tokens")
+                    expect(r["text"] == direct["text"], f"{kind}: converted F32 vs folder text")
+                else:
+                    expect(len(r["tokens"]) == 12, f"{kind}: Q8_0 generation")
+        one_error_line(run("convert", os.path.join(d, "nope"), os.path.join(d, "x.gguf"), check=False),
+                       "config.json")
+        one_error_line(run("convert", make_hf("gpt2", os.path.join(d, "g2")), os.path.join(d, "x.gguf"),
+                           "--type", "Q9", check=False), "Q9")
+        expect(not os.path.exists(os.path.join(d, "x.gguf.hf.tmp")), "temporary file left behind")
+        usage = run("convert", "--help").stdout.decode()
+        expect("HF_DIR" in usage and "--type" in usage, usage)
+
+
 def main():
     global A
     ap = argparse.ArgumentParser()

@@ -86,8 +86,8 @@ inline void expect_weights(const hf::HfWeights& w, const std::vector<ExpectedTen
       auto r = w.get(e.name);
       ASSERT_FALSE(r.is_ok());
       EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
-      EXPECT_NE(r.status().message().find("unsupported dtype " + e.dtype + " for tensor \"" +
-                                          e.name + "\""),
+      EXPECT_NE(r.status().message().find("unsupported dtype " + e.dtype + " for tensor '" +
+                                          e.name + "'"),
                 std::string::npos)
           << r.status().message();
       continue;
