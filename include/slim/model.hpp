@@ -76,6 +76,8 @@ class Model {
   std::string detokenize(const std::vector<int32_t>& ids) const;
   bool is_end_of_generation(int32_t id) const;
   bool add_bos_default() const;
+  // The model's chat template (GGUF tokenizer.chat_template), "" if it has none.
+  std::string chat_template() const;
 
   class Impl;
   const Impl& impl() const { return *impl_; }

@@ -16,6 +16,10 @@
 
 namespace slim {
 
+namespace kernels {
+class MatmulObserver;  // src/kernels/matmul.hpp (calibration tools: imatrix, activation ranges)
+}
+
 struct SessionParams {
   int32_t n_ctx = 0;      // context window in tokens; 0 = min(model's training context, 4096)
   int32_t n_threads = 0;  // 0 = all cores
@@ -84,12 +88,20 @@ class Session {
   const Model& model() const;
   // Forget the context (the KV cache is reused).
   void reset();
+  // Keep only the first n_keep tokens of the context (0 <= n_keep <= n_past), e.g. to reuse
+  // the common prefix of a re-rendered chat; the next eval continues at position n_keep.
+  Status truncate(int32_t n_keep);
 
   // Per-operation wall time of the forward passes since profiling was enabled (or last
   // cleared): (operation name, seconds) pairs, plus the number of forward calls.
   void set_profiling(bool enabled);
   std::vector<std::pair<std::string, double>> op_seconds() const;
   int64_t profiled_forward_calls() const;
+
+  // Shows the input of every weight-matrix product of later forward passes to `observer`
+  // (not owned; nullptr to stop). For calibration tools (slim imatrix); called on the thread
+  // that runs eval.
+  void set_matmul_observer(kernels::MatmulObserver* observer);
 
   // Evaluates `prompt` (after what is already in the context) and samples up to
   // params.max_tokens tokens, streaming text to on_text.

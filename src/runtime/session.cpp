@@ -152,6 +152,10 @@ void Session::set_profiling(bool enabled) {
   impl_->state.profile = enabled ? &impl_->profile : nullptr;
 }
 
+void Session::set_matmul_observer(kernels::MatmulObserver* observer) {
+  impl_->state.observer = observer;
+}
+
 std::vector<std::pair<std::string, double>> Session::op_seconds() const {
   std::vector<std::pair<std::string, double>> out;
   for (int i = 0; i < static_cast<int>(Op::kCount); ++i) {
@@ -191,6 +195,17 @@ void Session::reset() {
   impl_->n_past = 0;
   impl_->has_logits = false;
   impl_->history.clear();
+}
+
+Status Session::truncate(int32_t n_keep) {
+  if (n_keep < 0 || n_keep > impl_->n_past)
+    return invalid_argument("truncate: " + std::to_string(n_keep) + " is outside the context of " +
+                            std::to_string(impl_->n_past) + " tokens");
+  if (n_keep == impl_->n_past) return Status::ok();
+  impl_->n_past = n_keep;
+  impl_->has_logits = false;  // they were the last dropped token's
+  impl_->history.resize(static_cast<size_t>(n_keep));
+  return Status::ok();
 }
 
 }  // namespace slim

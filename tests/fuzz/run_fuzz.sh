@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz model_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz quant_eval_fuzz model_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -76,6 +76,19 @@ run tokenizer_json_fuzz 65536 -- tests/data/tokenizer || status=1
 run safetensors_fuzz 65536 -- tests/data/safetensors/valid tests/data/safetensors/corrupt || status=1
 run torch_pickle_fuzz 65536 -- tests/data/torch/valid tests/data/torch/corrupt tests/data/torch/pickle || status=1
 run hf_config_fuzz 16384 -- tests/data/hf_config || status=1
+# Chat templates: the real templates and the corrupt/hostile corpus.
+run chat_template_fuzz 16384 -dict="$root/tests/fuzz/jinja.dict" -- \
+  tests/data/chat_templates tests/data/chat_templates/corrupt || status=1
+# imatrix.dat / logits base: seeds are the corpora with a selector byte in front (even = imatrix,
+# odd = logits base), made here in the temporary directory.
+mkdir -p "$tmp/quant_eval_seeds"
+for f in tests/data/corrupt/imatrix/*.dat; do
+  { printf '\x00'; cat "$f"; } >"$tmp/quant_eval_seeds/i_$(basename "$f")"
+done
+for f in tests/data/corrupt/logits/*.bin; do
+  { printf '\x01'; cat "$f"; } >"$tmp/quant_eval_seeds/l_$(basename "$f")"
+done
+run quant_eval_fuzz 65536 -- "$tmp/quant_eval_seeds" || status=1
 # Model loading: the tiny checkpoints of every architecture and the real stories260K.
 run model_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
   "$tmp/model_seeds" "$shared/models/stories260K" || status=1

@@ -13,6 +13,10 @@ int cmd_quantize(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_synth(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
+int cmd_chat(const std::vector<std::string>& args);
+int cmd_perplexity(const std::vector<std::string>& args);
+int cmd_imatrix(const std::vector<std::string>& args);
+int cmd_compare_quants(const std::vector<std::string>& args);
 
 // Prints "slim <cmd>: <message>" to stderr and returns 1.
 int fail(const std::string& cmd, const std::string& message);
