@@ -38,6 +38,14 @@ void ForwardPass::mm(const kernels::MatrixView& w, const float* x, float* y, siz
   kernels::matmul(w, x, n_tok, y, pool_);
 }
 
+void ForwardPass::mm_group(std::initializer_list<const kernels::MatrixView*> ws,
+                           std::initializer_list<float*> ys, const float* x) {
+  if (s.observer != nullptr) {
+    for (const kernels::MatrixView* w : ws) s.observer->observe(*w, x, n);
+  }
+  kernels::matmul_group(ws.begin(), ys.begin(), ws.size(), x, n, pool_);
+}
+
 void ForwardPass::linear(const Linear& l, const float* x, float* y) {
   mm(l.w, x, y);
   add_bias(y, l.b);

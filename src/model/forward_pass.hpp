@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -38,6 +39,10 @@ class ForwardPass {
   // pass goes through here so that an observer (calibration) sees its input.
   void mm(const kernels::MatrixView& w, const float* x, float* y, size_t n_tok);
   void mm(const kernels::MatrixView& w, const float* x, float* y) { mm(w, x, y, n); }
+  // y_i[t] = W_i x[t] for several matrices sharing the input, in one thread-pool pass
+  // (kernels::matmul_group: bit-identical to separate products). Each W_i is observed.
+  void mm_group(std::initializer_list<const kernels::MatrixView*> ws,
+                std::initializer_list<float*> ys, const float* x);
   // y[t] = W x[t] + b for the whole batch.
   void linear(const Linear& l, const float* x, float* y);
   // y[t] += b for every token (rows of b.size(); nothing if b is empty).

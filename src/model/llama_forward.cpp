@@ -47,9 +47,7 @@ void LlamaModel::forward_batch(DecoderState& s, const BatchToken* batch, size_t 
     // Attention block.
     rmsnorm_rows(s.xb.data(), s.x.data(), L.attn_norm);
     fp.mark(Op::kNorm);
-    fp.mm(L.wq, s.xb.data(), s.q.data());
-    fp.mm(L.wk, s.xb.data(), s.k.data());
-    fp.mm(L.wv, s.xb.data(), s.v.data());
+    fp.mm_group({&L.wq, &L.wk, &L.wv}, {s.q.data(), s.k.data(), s.v.data()}, s.xb.data());
     fp.add_bias(s.q.data(), L.bq);
     fp.add_bias(s.k.data(), L.bk);
     fp.add_bias(s.v.data(), L.bv);
@@ -76,8 +74,7 @@ void LlamaModel::forward_batch(DecoderState& s, const BatchToken* batch, size_t 
     // Feed-forward block.
     rmsnorm_rows(s.xb.data(), s.x.data(), L.ffn_norm);
     fp.mark(Op::kNorm);
-    fp.mm(L.w_gate, s.xb.data(), s.hb.data());
-    fp.mm(L.w_up, s.xb.data(), s.hb2.data());
+    fp.mm_group({&L.w_gate, &L.w_up}, {s.hb.data(), s.hb2.data()}, s.xb.data());
     fp.mark(Op::kGateUp);
     for (size_t t = 0; t < n; ++t) K.swiglu(&s.hb[t * ff], &s.hb2[t * ff], ff);
     fp.mark(Op::kActivation);

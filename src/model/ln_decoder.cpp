@@ -85,9 +85,10 @@ void ln_decoder_layer(ForwardPass& fp, const LnHParams& hp, const LnLayer& L, si
       std::memcpy(&s.v[t * embd], row + 2 * embd, embd * sizeof(float));
     }
   } else {
-    fp.linear(L.q, block_in, s.q.data());
-    fp.linear(L.k, block_in, s.k.data());
-    fp.linear(L.v, block_in, s.v.data());
+    fp.mm_group({&L.q.w, &L.k.w, &L.v.w}, {s.q.data(), s.k.data(), s.v.data()}, block_in);
+    fp.add_bias(s.q.data(), L.q.b);
+    fp.add_bias(s.k.data(), L.k.b);
+    fp.add_bias(s.v.data(), L.v.b);
   }
   fp.mark(Op::kQkv);
   fp.store_kv(layer);

@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz quant_eval_fuzz w8a8_model_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz quant_eval_fuzz model_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -52,11 +52,21 @@ run() {
 }
 
 status=0
+# Seeds for gguf_fuzz and model_fuzz: tiny random checkpoints of every architecture
+# (tests/ref/make_hf_checkpoint.py --tiny, converted by tests/ref/make_gguf.py; made here, not
+# committed).
+mkdir -p "$tmp/model_seeds"
+for arch in llama qwen2 gpt2 opt opt350; do
+  /usr/bin/python3 tests/ref/make_hf_checkpoint.py "$arch" "$tmp/hf_$arch" --tiny >/dev/null &&
+    /usr/bin/python3 tests/ref/make_gguf.py "$tmp/hf_$arch" "$tmp/model_seeds/$arch.gguf" ||
+    echo "note: could not make the $arch seed"
+done
 # GGUF seeds: the well-formed and corrupt corpora and the real model (1.2 MB, hence max_len).
 # The vocab-only files in ../shared/tokenizer-vectors are left out: each holds ~50k array items,
 # which slows the fuzzer ~30x for no new coverage (the unit tests parse them).
 run gguf_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
-  tests/data/corrupt/gguf/valid tests/data/corrupt/gguf "$shared/models/stories260K" || status=1
+  tests/data/corrupt/gguf/valid tests/data/corrupt/gguf "$tmp/model_seeds" \
+  "$shared/models/stories260K" || status=1
 run llama2c_fuzz 1100000 -- \
   tests/data/corrupt/llama2c/valid tests/data/corrupt/llama2c "$shared/models/llama2c-stories260K" || status=1
 # Tokenizer files: the committed fixtures and corrupt corpus (small; the real GPT-2 files are
@@ -79,6 +89,7 @@ for f in tests/data/corrupt/logits/*.bin; do
   { printf '\x01'; cat "$f"; } >"$tmp/quant_eval_seeds/l_$(basename "$f")"
 done
 run quant_eval_fuzz 65536 -- "$tmp/quant_eval_seeds" || status=1
-# Whole-model loading: the W8A8 corpus (tiny models, about 11 KB each).
-run w8a8_model_fuzz 32768 -- tests/data/corrupt/w8a8 || status=1
+# Model loading: the tiny checkpoints of every architecture and the real stories260K.
+run model_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
+  "$tmp/model_seeds" tests/data/corrupt/w8a8 "$shared/models/stories260K" || status=1
 exit "$status"

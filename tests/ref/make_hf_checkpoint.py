@@ -46,6 +46,8 @@ SHAPES = {
     "opt": dict(vocab=320, embd=64, layers=2, heads=4, ff=128, ctx=64),
     "opt350": dict(vocab=320, embd=64, proj=32, layers=2, heads=4, ff=128, ctx=64),
 }
+# --tiny: fuzzing seeds (a few KB of weights).
+TINY = dict(vocab=264, embd=8, proj=4, layers=1, heads=2, kv_heads=1, ff=16, ctx=8)
 
 
 # ---------------------------------------------------------------- tokenizer
@@ -276,8 +278,11 @@ def main():
     ap.add_argument("arch", choices=sorted(SHAPES))
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--tiny", action="store_true", help="8-wide, 1 layer (fuzzing seeds)")
     a = ap.parse_args()
-    s = SHAPES[a.arch]
+    s = dict(SHAPES[a.arch])
+    if a.tiny:
+        s.update({k: v for k, v in TINY.items() if k in s})
     family = "opt" if a.arch.startswith("opt") else a.arch
     seed = a.seed if a.seed is not None else {"llama": 11, "qwen2": 12, "gpt2": 13, "opt": 14,
                                               "opt350": 15}[a.arch]

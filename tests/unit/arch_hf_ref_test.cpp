@@ -10,10 +10,13 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "arch_ref_util.hpp"
+#include "convert_hf.hpp"
+#include "kernels/matmul.hpp"
 #include "slim/model.hpp"
 #include "slim/session.hpp"
 
@@ -139,6 +142,57 @@ TEST_P(ArchRef, LogitsAndGreedyChainMatchTheNumpyReference) {
       break;
     }
     ASSERT_TRUE(g->eval({next}).is_ok());
+  }
+}
+
+// Every weight matrix of the model is multiplied through the observer, under its tensor name
+// (calibration depends on it), with inputs of the matrix's width.
+TEST_P(ArchRef, ObserverSeesEveryWeightMatrixByName) {
+  struct Names : kernels::MatmulObserver {
+    std::set<std::string> seen;
+    bool widths_ok = true;
+    void observe(const kernels::MatrixView& w, const float* x, size_t n_tok) override {
+      seen.insert(std::string(w.name));
+      widths_ok = widths_ok && x != nullptr && n_tok > 0 && w.cols > 0;
+    }
+  } names;
+  auto s = session(4, 1);
+  ASSERT_NE(s, nullptr);
+  s->set_matmul_observer(&names);
+  ASSERT_TRUE(s->eval({2, 40, 117}).is_ok());
+  EXPECT_TRUE(names.widths_ok);
+  std::set<std::string> want;
+  for (const TensorSummary& t : model_->tensors()) {
+    // Every 2-D tensor except the embedding tables (row lookups, not products) ...
+    if (t.shape.size() == 2 && t.name != "token_embd.weight" && t.name != "position_embd.weight")
+      want.insert(t.name);
+  }
+  if (GetParam().tied) want.insert("token_embd.weight");  // ... and the tied head
+  EXPECT_EQ(names.seen, want);
+}
+
+// The same folder through the engine's own converter (`slim convert --type F32`) gives a GGUF
+// whose logits match the numpy reference too.
+TEST_P(ArchRef, SlimConvertOutputMatchesTheNumpyReference) {
+  const test::RefLogits ref = test::run_hf_reference(*dir_, kPrompt, 0, kVocab);
+  ASSERT_EQ(ref.tokens.size(), kPrompt.size());
+  toolkit::HfConvertOptions opt;
+  opt.type = "F32";
+  std::vector<std::string> notes;
+  const Status st =
+      toolkit::convert_hf_folder(dir_->file("hf"), dir_->file("conv.gguf"), opt, nullptr, &notes);
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  auto m = Model::load(dir_->file("conv.gguf"));
+  ASSERT_TRUE(m.is_ok()) << m.status().to_string();
+  SessionParams p;
+  p.n_batch = 1;
+  p.n_threads = 1;
+  auto s = Session::create(*m, p);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  for (size_t pos = 0; pos < ref.tokens.size(); ++pos) {
+    ASSERT_TRUE((*s)->eval({ref.tokens[pos]}).is_ok());
+    EXPECT_LE(test::relative_error((*s)->logits(), ref.row(pos), kVocab), kTolerance)
+        << "pos " << pos;
   }
 }
 
