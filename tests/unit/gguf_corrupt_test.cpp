@@ -353,7 +353,7 @@ TEST(GgufCorrupt, EveryTruncationOfTheValidFilesFails) {
 
 TEST(GgufCorrupt, TruncationsOfTheSharedModelFailCleanly) {
   const std::string path = shared_dir() + "/models/stories260K/stories260K.gguf";
-  if (!fs::exists(path)) GTEST_SKIP() << "missing " << path;
+  if (!fs::exists(path)) FAIL() << "missing " << path;
   const auto bytes = read_bytes_checked(path);
   auto full = GgufFile::from_memory(bytes.data(), bytes.size());
   ASSERT_TRUE(full.is_ok()) << full.status().to_string();
@@ -461,7 +461,7 @@ TEST(GgufCorrupt, RandomDamageOfValidFiles) {
 // Real vocabulary-only GGUF files from llama.cpp parse and hand out in-range views.
 TEST(GgufCorrupt, SharedVocabFilesParse) {
   const std::string dir = shared_dir() + "/tokenizer-vectors";
-  if (!fs::exists(dir)) GTEST_SKIP() << "missing " << dir;
+  if (!fs::exists(dir)) FAIL() << "missing " << dir;
   int n = 0;
   for (const std::string& name : list_dir(dir, ".gguf")) {
     SCOPED_TRACE(name);

@@ -37,7 +37,7 @@ using test::read_bytes_checked;
 #define REQUIRE_SHARED_MODELS()                                                              \
   do {                                                                                       \
     if (!std::filesystem::exists(gguf_path()) || !std::filesystem::exists(llama2c_path())) { \
-      GTEST_SKIP() << "shared models not found under " << shared_dir();                      \
+      FAIL() << "shared models not found under " << shared_dir();                      \
     }                                                                                        \
   } while (0)
 

@@ -52,7 +52,7 @@ double touch_all(const Checkpoint& ck, const uint8_t* base, size_t size) {
 
 TEST(Llama2cReader, RealStories260KCheckpoint) {
   const std::string path = shared_dir() + "/models/llama2c-stories260K/stories260K.bin";
-  if (!fs::exists(path)) GTEST_SKIP() << "missing " << path;
+  if (!fs::exists(path)) FAIL() << "missing " << path;
   auto file = MappedFile::open(path);
   ASSERT_TRUE(file.is_ok()) << file.status().to_string();
   auto ck = parse(file->data(), file->size());

@@ -57,7 +57,7 @@ void expect_same_as_gguf(const StandaloneTokenizer& hf, const StandaloneTokenize
 }
 
 TEST(TokenizerHfGpt2, VocabMergesMatchesGgufOnVectors) {
-  if (!have_shared()) GTEST_SKIP() << "../shared not found";
+  if (!have_shared()) FAIL() << "../shared not found";
   auto hf = must(StandaloneTokenizer::load(kGpt2Dir));
   auto gguf = must(StandaloneTokenizer::load(kGpt2Gguf));
   ASSERT_TRUE(hf && gguf);
@@ -87,7 +87,7 @@ TEST(TokenizerHfGpt2, VocabMergesMatchesGgufOnVectors) {
 }
 
 TEST(TokenizerHfGpt2, VocabMergesMatchesGgufOnWikiText) {
-  if (!have_shared()) GTEST_SKIP() << "../shared not found";
+  if (!have_shared()) FAIL() << "../shared not found";
   const std::string text = read_text(kShared + "/eval/wikitext-2/wiki.test.raw");
   ASSERT_GT(text.size(), 1000000u);
   auto hf = must(StandaloneTokenizer::load(kGpt2Dir + "/vocab.json"));
@@ -109,7 +109,7 @@ TEST(TokenizerHfGpt2, VocabMergesMatchesGgufOnWikiText) {
 }
 
 TEST(TokenizerHfGpt2, MergesTxtWithVersionLineAndFromMemory) {
-  if (!have_shared()) GTEST_SKIP() << "../shared not found";
+  if (!have_shared()) FAIL() << "../shared not found";
   const std::string vocab = read_text(kGpt2Dir + "/vocab.json");
   const std::string merges = read_text(kGpt2Dir + "/merges.txt");
   auto plain = must(StandaloneTokenizer::from_vocab_merges(vocab, merges));
@@ -179,7 +179,7 @@ std::string gpt2_tokenizer_json(bool array_merges) {
 }
 
 TEST(TokenizerHfGpt2, TokenizerJsonBothMergeFormsMatchGguf) {
-  if (!have_shared()) GTEST_SKIP() << "../shared not found";
+  if (!have_shared()) FAIL() << "../shared not found";
   auto gguf = must(StandaloneTokenizer::load(kGpt2Gguf));
   ASSERT_TRUE(gguf);
   for (const bool array_merges : {false, true}) {

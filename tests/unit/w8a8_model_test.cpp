@@ -129,31 +129,6 @@ TEST(W8A8Model, HeldOutKldVsF32) {
   EXPECT_GT(d.top1, 0.93);
 }
 
-// Measurement behind ADR 0004's choice of the clip percentile (not a test; run with
-// --gtest_also_run_disabled_tests --gtest_filter='*PercentileSweep').
-TEST(W8A8Model, DISABLED_PercentileSweep) {
-  for (double p : {100.0, 99.999, 99.99, 99.9, 99.5}) {
-    test::TempDir dir("w8a8_sweep_");
-    const Divergence d = quantize_and_measure(p, dir.file(""));
-    std::printf("percentile %g: mean KLD %.6f, max KLD %.5f, top-1 %.2f%%\n", p, d.mean_kld,
-                d.max_kld, 100.0 * d.top1);
-  }
-  // Q8_0 (per-32 dynamic activation scales) on the same positions, for comparison.
-  test::TempDir dir("w8a8_sweep_q8_");
-  ASSERT_TRUE(
-      toolkit::convert_gguf_types(model_path(), dir.file("q8.gguf"), toolkit::FileType::kQ8_0)
-          .is_ok());
-  std::string calib, eval;
-  split_sample(&calib, &eval);
-  auto base = Model::load(model_path());
-  ASSERT_TRUE(base.is_ok());
-  auto tokens = (*base)->tokenize(eval, true);
-  ASSERT_TRUE(tokens.is_ok());
-  const Divergence d = divergence(model_path(), dir.file("q8.gguf"), *tokens);
-  std::printf("Q8_0: mean KLD %.6f, max KLD %.5f, top-1 %.2f%%\n", d.mean_kld, d.max_kld,
-              100.0 * d.top1);
-}
-
 TEST(W8A8Model, GreedyGenerationFromBos) {
   test::TempDir dir("w8a8_gen_");
   std::string calib, eval;
