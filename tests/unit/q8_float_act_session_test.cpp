@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "convert_types.hpp"
 #include "slim/model.hpp"
 #include "slim/session.hpp"
+#include "test_util.hpp"
 
 namespace slim {
 namespace {
@@ -84,10 +86,24 @@ TEST(Q8FloatActivations, DeterministicAndCloserToF32) {
           << "threads " << threads << ", chunks of " << chunk;
     }
   }
-  const std::vector<float> q8_logits = logits_after(*session(q8, false), *ids);
-  const std::vector<float> base = logits_after(*session(*f32, false), *ids);
-  EXPECT_NE(std::memcmp(q8_logits.data(), want.data(), 4 * want.size()), 0);
-  EXPECT_LT(kl(base, want), kl(base, q8_logits));
+  // Mean KL from the F32 model over every position of a story (one position is too noisy).
+  const std::string story =
+      test::read_text(std::string(SLIM_SHARED_DIR) + "/eval/tinystories/sample.txt");
+  auto toks = q8->tokenize(story, true);
+  ASSERT_TRUE(toks.is_ok());
+  toks->resize(std::min<size_t>(toks->size(), 120));
+  auto sf = session(*f32, false), s8 = session(q8, false), sa = session(q8, true);
+  double kl_q8 = 0, kl_f32act = 0;
+  for (int32_t id : *toks) {
+    const std::vector<float> b = logits_after(*sf, {id});
+    const std::vector<float> x8 = logits_after(*s8, {id}), xf = logits_after(*sa, {id});
+    kl_q8 += kl(b, x8);
+    kl_f32act += kl(b, xf);
+    if (id == (*toks)[0]) {
+      EXPECT_NE(std::memcmp(x8.data(), xf.data(), 4 * xf.size()), 0);
+    }
+  }
+  EXPECT_LT(kl_f32act, 0.8 * kl_q8);
 }
 
 TEST(Q8FloatActivations, BatchMatchesAloneAndRefusesMixedSettings) {
