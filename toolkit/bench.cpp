@@ -110,6 +110,7 @@ Result<std::vector<BenchResult>> run_bench(const std::shared_ptr<const Model>& m
     sp.n_threads = threads;
     sp.n_ctx = o.n_prompt + o.n_decode + 1;
     sp.n_batch = std::min(o.n_prompt, 512);
+    sp.q8_0_float_activations = o.q8_0_float_activations;
     SLIM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::create(model, sp));
     BenchResult r;
     r.threads = threads;

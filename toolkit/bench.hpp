@@ -17,8 +17,9 @@ struct BenchOptions {
   int32_t n_prompt = 128;
   int32_t n_decode = 64;
   std::vector<int> threads = {1, 2};
-  int repetitions = 1;   // best of N for each number
-  bool profile = false;  // collect per-op decode time (last repetition)
+  int repetitions = 1;                  // best of N for each number
+  bool profile = false;                 // collect per-op decode time (last repetition)
+  bool q8_0_float_activations = false;  // SessionParams::q8_0_float_activations
 };
 
 struct BenchResult {

@@ -8,6 +8,7 @@
 #include "core/thread_pool.hpp"
 #include "format/gguf.hpp"
 #include "format/gguf_writer.hpp"
+#include "quant/q8_0_search.hpp"
 #include "quant/quantize.hpp"
 #include "quant/weighted.hpp"
 
@@ -33,6 +34,18 @@ MixModel mix_model_of(const gguf::GgufFile& f) {
   m.n_head_kv = get("attention.head_count_kv");
   if (m.n_head_kv == 0) m.n_head_kv = m.n_head;  // llama.cpp's default: no grouping
   return m;
+}
+
+// True when tensors converted to `type` use the imatrix (weighted quantizer, or searched Q8_0).
+bool uses_weights(TensorType type, const ConvertOptions& options) {
+  return has_weighted_quantizer(type) || (options.q8_search && type == TensorType::kQ8_0);
+}
+
+// One row to `to`: the searched Q8_0 when asked for, else quantize_row_weighted.
+Status quantize_one_row(TensorType to, const float* src, uint8_t* dst, size_t n, const float* qw,
+                        bool q8_search) {
+  if (q8_search && to == TensorType::kQ8_0) return quant::quantize_q8_0_search(src, dst, n, qw);
+  return quantize_row_weighted(to, src, dst, n, qw);
 }
 
 }  // namespace
@@ -77,7 +90,7 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
   size_t weighted_tensors = 0;
   if (options.imatrix != nullptr) {
     for (size_t i = 0; i < plan.size(); ++i) {
-      if (types[i] == plan[i].type || !has_weighted_quantizer(types[i])) continue;
+      if (types[i] == plan[i].type || !uses_weights(types[i], options)) continue;
       const std::vector<float>* w = options.imatrix->find(plan[i].name);
       if (w == nullptr) continue;
       if (w->size() != plan[i].ne0) {
@@ -89,8 +102,10 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
     }
     if (notes != nullptr) {
       notes->push_back("imatrix: " + std::to_string(weighted_tensors) +
-                       " tensors quantized with importance weights (Q8_0 and float tensors ignore "
-                       "the imatrix)");
+                       " tensors quantized with importance weights" +
+                       (options.q8_search ? std::string(" (float tensors ignore the imatrix)")
+                                          : std::string(" (Q8_0 and float tensors ignore the "
+                                                        "imatrix; see --q8-search)")));
     }
   }
   const int n_threads = options.n_threads > 0 ? options.n_threads : ThreadPool::default_threads();
@@ -143,7 +158,8 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
     }
     const uint64_t rows = row == 0 ? 0 : t.n_elements / row;  // no division by an empty row
     const TensorType from = t.type;
-    const std::vector<float>* qw = options.imatrix != nullptr && has_weighted_quantizer(to)
+    const bool q8_search = options.q8_search;
+    const std::vector<float>* qw = options.imatrix != nullptr && uses_weights(to, options)
                                        ? options.imatrix->find(name)
                                        : nullptr;
     // Rows are split statically across threads; each row's bytes depend only on the row.
@@ -163,8 +179,8 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
         for (size_t r = r0; r < r1; ++r) {
           Status st = dequantize_row(from, src + r * src_row_bytes, buf.data(), buf.size());
           if (st) {
-            st = quantize_row_weighted(to, buf.data(), dst + r * dst_row_bytes, buf.size(),
-                                       qw != nullptr ? qw->data() : nullptr);
+            st = quantize_one_row(to, buf.data(), dst + r * dst_row_bytes, buf.size(),
+                                  qw != nullptr ? qw->data() : nullptr, q8_search);
           }
           if (!st) {
             status[static_cast<size_t>(ti)] = st.with_context("row " + std::to_string(r));

@@ -39,6 +39,9 @@ struct ConvertOptions {
   std::optional<TensorType> embedding_type;
   // Threads quantizing the rows of a tensor (0 = all cores). The output does not depend on it.
   int n_threads = 1;
+  // Q8_0 tensors get a searched least-squares block scale (quant/q8_0_search.hpp), weighted by
+  // the imatrix when one is given; same block layout. Off: ggml's quantize_row_q8_0_ref.
+  bool q8_search = false;
 };
 
 // Reads the GGUF model at in_path and writes it to out_path (atomically: via out_path + ".tmp")

@@ -76,6 +76,7 @@ Result<PerplexityResult> run_perplexity(const std::shared_ptr<const Model>& mode
   SessionParams sp;
   sp.n_ctx = opts.ctx;
   sp.n_threads = opts.n_threads;
+  sp.q8_0_float_activations = opts.q8_0_float_activations;
   SLIM_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::create(model, sp));
   const int32_t n_vocab = session->n_vocab();
   const int32_t ctx = opts.ctx;

@@ -28,8 +28,9 @@ struct PerplexityOptions {
   int32_t ctx = 512;
   int32_t max_chunks = 0;  // 0 = every full chunk of the text
   int32_t n_threads = 0;
-  std::string save_logits;  // write a base file here
-  std::string kl_base;      // compare with this base file
+  bool q8_0_float_activations = false;  // SessionParams::q8_0_float_activations
+  std::string save_logits;              // write a base file here
+  std::string kl_base;                  // compare with this base file
   // Testing: raw dump of every scored row (i32 n_vocab, then per row: i32 target,
   // f32 logits[n_vocab]), for the numpy reference tests/ref/perplexity_ref.py.
   std::string dump_raw;

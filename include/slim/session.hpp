@@ -24,6 +24,10 @@ struct SessionParams {
   int32_t n_ctx = 0;      // context window in tokens; 0 = min(model's training context, 4096)
   int32_t n_threads = 0;  // 0 = all cores
   int32_t n_batch = 64;   // prompt tokens processed per forward step
+  // Q8_0 weights are dotted with the float activations (weights expanded in registers) instead
+  // of activations rounded to 8 bits per 32 as in ggml: closer to the full-precision model,
+  // slower (docs/QUANTIZATION.md, "Q8_0"). Other weight types are not affected.
+  bool q8_0_float_activations = false;
 };
 
 struct GenerationParams {

@@ -79,6 +79,8 @@ KernelTable make_reference() {
   t.type[static_cast<uint32_t>(TensorType::kQ5_K)].dequantize = dequant_thunk<TensorType::kQ5_K>;
   t.type[static_cast<uint32_t>(TensorType::kQ6_K)].dequantize = dequant_thunk<TensorType::kQ6_K>;
   set_multi(t, TensorType::kQ8_0, multi_loop<ref::vec_dot_q8_0>);
+  t.q8_0_f32 = {ActFormat::kF32, ref::vec_dot_q8_0_f32, dequant_thunk<TensorType::kQ8_0>,
+                multi_loop<ref::vec_dot_q8_0_f32>};
   set_multi(t, TensorType::kQ4_0, multi_loop<ref::vec_dot_q4_0>);
   t.quantize_q8 = ref::quantize_q8;
   t.rmsnorm = ref::rmsnorm;
@@ -160,6 +162,7 @@ KernelTable make_table(Isa isa) {
   // vec_dot_multi only from its own files (matmul loops over its vec_dot otherwise).
   if (isa != Isa::kScalar) {
     for (TypeKernels& k : t.type) k.vec_dot_multi = nullptr;
+    t.q8_0_f32.vec_dot_multi = nullptr;
   }
   switch (isa) {
 #if defined(SLIM_KERNELS_AVX2)
@@ -174,6 +177,7 @@ KernelTable make_table(Isa isa) {
       set_multi(t, TensorType::kQ4_K, avx2::vec_dot_multi_q4_k);
       set_multi(t, TensorType::kQ5_K, avx2::vec_dot_multi_q5_k);
       set_multi(t, TensorType::kQ6_K, avx2::vec_dot_multi_q6_k);
+      t.q8_0_f32.vec_dot = avx2::vec_dot_q8_0_f32;
       break;
 #endif
 #if defined(SLIM_KERNELS_AVX512)
@@ -188,6 +192,7 @@ KernelTable make_table(Isa isa) {
       set_multi(t, TensorType::kQ4_K, avx512::vec_dot_multi_q4_k);
       set_multi(t, TensorType::kQ5_K, avx512::vec_dot_multi_q5_k);
       set_multi(t, TensorType::kQ6_K, avx512::vec_dot_multi_q6_k);
+      t.q8_0_f32.vec_dot = avx512::vec_dot_q8_0_f32;
       break;
 #endif
 #if defined(SLIM_KERNELS_NEON)

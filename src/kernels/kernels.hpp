@@ -102,6 +102,10 @@ struct KernelTable {
   TypeKernels type[kNumTypeSlots];  // indexed by type_slot(TensorType)
   QuantizeActFn quantize_q8 = nullptr;
   QuantizeStaticActFn quantize_i8 = nullptr;
+  // Q8_0 weights dotted with the F32 activation row itself (act = kF32): no 8-bit activation
+  // rounding, slower. Used instead of type[Q8_0] when a matmul asks for Q8_0Act::kF32
+  // (matmul.hpp; SessionParams::q8_0_float_activations). Order: kernels/ref/vec_dot_q8_f32.cpp.
+  TypeKernels q8_0_f32;
 
   // y = x / rms(x) * w (y may alias x)
   void (*rmsnorm)(float* y, const float* x, const float* w, size_t n, float eps) = nullptr;

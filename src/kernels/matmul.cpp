@@ -19,6 +19,7 @@ struct Part {
   float* y;
   VecDotFn dot;
   VecDotMultiFn multi;
+  ActFormat format;
   const uint8_t* act;
   size_t act_stride;
 };
@@ -84,7 +85,7 @@ void prepare_static_i8(const KernelTable& K, std::vector<Part>& parts, const flo
 }  // namespace
 
 void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, const float* x,
-                  size_t n_tok, ThreadPool& pool) {
+                  size_t n_tok, ThreadPool& pool, Q8_0Act q8_0_act) {
   const KernelTable& K = active();
   // Prepare every token's activation row once per activation format, before the rows are split
   // across threads: the prepared bytes depend only on x, so each output is the same for any
@@ -95,12 +96,14 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
   size_t total_rows = 0, work = 0, q8_cols = 0;
   for (size_t i = 0; i < n_w; ++i) {
     const MatrixView& w = *ws[i];
-    const TypeKernels& tk = K.of(w.type);
+    const TypeKernels& tk =
+        q8_0_act == Q8_0Act::kF32 && w.type == TensorType::kQ8_0 ? K.q8_0_f32 : K.of(w.type);
     const size_t cols = static_cast<size_t>(w.cols);
     parts[i] = {&w,
                 ys[i],
                 tk.vec_dot,
                 n_tok > 1 ? tk.vec_dot_multi : nullptr,
+                tk.act,
                 reinterpret_cast<const uint8_t*>(x),
                 cols * sizeof(float)};
     if (tk.act == ActFormat::kQ8) {
@@ -117,7 +120,7 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
     for (size_t t = 0; t < n_tok; ++t)
       K.quantize_q8(x + t * q8_cols, &scratch[t * stride], q8_cols);
     for (Part& p : parts) {
-      if (p.act_stride == stride && K.of(p.w->type).act == ActFormat::kQ8) p.act = scratch.data();
+      if (p.format == ActFormat::kQ8) p.act = scratch.data();
     }
   }
   prepare_static_i8(K, parts, x, n_tok);
@@ -134,10 +137,11 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
   }
 }
 
-void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool) {
+void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool,
+            Q8_0Act q8_0_act) {
   const MatrixView* ws[1] = {&w};
   float* ys[1] = {y};
-  matmul_group(ws, ys, 1, x, n_tok, pool);
+  matmul_group(ws, ys, 1, x, n_tok, pool, q8_0_act);
 }
 
 void get_row(const MatrixView& w, uint64_t r, float* out) {

@@ -33,6 +33,11 @@ class MatmulObserver {
   virtual void observe(const MatrixView& w, const float* x, size_t n_tok) = 0;
 };
 
+// How Q8_0 weights meet the activations: kQ8 = the activation row quantized to 8 bits per 32
+// (ggml's kernel, the default); kF32 = the float activations themselves (KernelTable::q8_0_f32:
+// no activation rounding, slower). Other weight types ignore it.
+enum class Q8_0Act : uint8_t { kQ8, kF32 };
+
 // y[t * w.rows + r] = dot(w.row(r), x + t * w.cols) for every token t < n_tok.
 // Each token's activation row is first prepared in the format the weight type's kernel
 // consumes (for Q8_0/Q4_0: quantized to a Q8 activation row, once per token), then rows are
@@ -41,13 +46,14 @@ class MatmulObserver {
 // Each element is reduced by one thread in the kernel's fixed order, so
 // the result is identical for any thread count and any split of the tokens into calls.
 // Not re-entrant on one thread (the Q8 scratch is per thread).
-void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool);
+void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool,
+            Q8_0Act q8_0_act = Q8_0Act::kQ8);
 
 // The same for several matrices that share the input x (all of x's width): y_i = W_i x for
 // i < n_w, in one pass of the thread pool (one wake-up and one barrier instead of n_w) with the
 // activation prepared once. Each y_i is bit-identical to matmul(*ws[i], x, n_tok, ys[i]).
 void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, const float* x,
-                  size_t n_tok, ThreadPool& pool);
+                  size_t n_tok, ThreadPool& pool, Q8_0Act q8_0_act = Q8_0Act::kQ8);
 
 // Copies row r of w (e.g. a token embedding) into out as floats.
 void get_row(const MatrixView& w, uint64_t r, float* out);

@@ -52,6 +52,7 @@ struct DecoderState {
   std::vector<float> logits;                            // [n_vocab]
   OpProfile* profile = nullptr;                         // per-op timing when set
   kernels::MatmulObserver* observer = nullptr;          // sees matmul inputs when set
+  kernels::Q8_0Act q8_0_act = kernels::Q8_0Act::kQ8;    // Q8_0 weights x 8-bit or F32 activations
 };
 
 // Allocates the state for a context of n_ctx tokens.

@@ -35,7 +35,7 @@ ForwardPass::ForwardPass(const DecoderDims& d, DecoderState& state, const BatchT
 
 void ForwardPass::mm(const kernels::MatrixView& w, const float* x, float* y, size_t n_tok) {
   if (s.observer != nullptr) s.observer->observe(w, x, n_tok);
-  kernels::matmul(w, x, n_tok, y, pool_);
+  kernels::matmul(w, x, n_tok, y, pool_, s.q8_0_act);
 }
 
 void ForwardPass::mm_group(std::initializer_list<const kernels::MatrixView*> ws,

@@ -66,6 +66,8 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   impl->n_batch = std::min(params.n_batch, n_ctx);
   SLIM_ASSIGN_OR_RETURN(
       impl->state, make_decoder_state(dims, n_ctx, static_cast<size_t>(impl->n_batch), n_threads));
+  impl->state.q8_0_act =
+      params.q8_0_float_activations ? kernels::Q8_0Act::kF32 : kernels::Q8_0Act::kQ8;
   impl->pool = std::make_unique<ThreadPool>(n_threads);
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
@@ -121,6 +123,11 @@ Status eval_batch(const std::vector<Session*>& sessions, const std::vector<int32
     for (size_t j = 0; j < i; ++j) {
       if (sessions[j] == sessions[i])
         return invalid_argument("eval_batch: session #" + std::to_string(i) + " appears twice");
+    }
+    if (s.state.q8_0_act != lead.state.q8_0_act) {
+      return invalid_argument("eval_batch: session #" + std::to_string(i) +
+                              " uses other Q8_0 activations than session #0 "
+                              "(q8_0_float_activations differs)");
     }
     if (tokens[i] < 0 || tokens[i] >= n_vocab) {
       return invalid_argument("eval_batch: token " + std::to_string(tokens[i]) + " for session #" +

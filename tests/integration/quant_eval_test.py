@@ -239,6 +239,31 @@ def case_quantize_imatrix():
         one_error_line(run("quantize", model(), o, "Q4_0", "--imatrix", bad, check=False), "has 10 values")
 
 
+def case_q8_quality():
+    """Issue 7's Q8_0 target on the TinyStories sample (ctx 512): --q8-float-act removes the
+    activation rounding, --q8-search lowers the weight rounding error; same Q8_0 tensor types."""
+    with tempfile.TemporaryDirectory() as d:
+        base = os.path.join(d, "base.logp")
+        run("perplexity", "-m", model(), "-f", story(), "--save-logits", base)
+        plain, searched = os.path.join(d, "q8.gguf"), os.path.join(d, "q8s.gguf")
+        run("quantize", model(), plain, "Q8_0")
+        run("quantize", model(), searched, "Q8_0", "--q8-search")
+        expect(gguf_tensor_types(plain) == gguf_tensor_types(searched), "--q8-search changed tensor types")
+        expect(open(plain, "rb").read() != open(searched, "rb").read(), "--q8-search changed nothing")
+        k = {}
+        for name, m in (("plain", plain), ("search", searched)):
+            for act, extra in (("q8", []), ("f32", ["--q8-float-act"])):
+                j = ppl_json(m, "--kl-base", base, *extra)["kld"]
+                k[name, act] = j
+                print(f"{name} {act}: mean KLD {j['mean']:.6f}, PPL ratio {j['ppl_ratio']:.5f}")
+        expect(k["plain", "f32"]["mean"] < 0.6 * k["plain", "q8"]["mean"], "float activations should halve KLD")
+        expect(k["search", "f32"]["mean"] < k["plain", "f32"]["mean"], "--q8-search should lower KLD")
+        best = k["search", "f32"]
+        expect(best["mean"] <= 1e-3 and best["ppl_ratio"] <= 1.005, f"Q8_0 target missed: {best}")
+        p = run("perplexity", "-m", model(), "-f", "/nonexistent", "--q8-float-act", check=False)
+        expect(p.returncode != 0, "missing text must fail")
+
+
 def case_quantize_gate():
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "q.gguf")

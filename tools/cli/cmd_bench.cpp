@@ -27,9 +27,12 @@ bool parse_threads(const std::string& s, std::vector<int>* out) {
 
 int cmd_bench(const std::vector<std::string>& argv) {
   Args a(argv, {"-m", "--model", "-p", "-n", "-t", "--threads", "-r", "--repetitions"},
-         {"--json", "--profile", "--help", "-h"});
+         {"--json", "--profile", "--help", "-h", "--q8-float-act"});
   if (a.has("--help") || a.has("-h")) {
-    std::puts("usage: slim bench -m MODEL [-p 128] [-n 64] [-t 1,2] [-r 3] [--profile] [--json]");
+    std::puts(
+        "usage: slim bench -m MODEL [-p 128] [-n 64] [-t 1,2] [-r 3] [--profile] [--q8-float-act]\n"
+        "                  [--json]\n"
+        "  --q8-float-act  Q8_0 weights times float activations (no 8-bit activation rounding)");
     return 0;
   }
   toolkit::BenchOptions o;
@@ -37,6 +40,7 @@ int cmd_bench(const std::vector<std::string>& argv) {
   o.n_decode = static_cast<int32_t>(a.get_int({"-n"}, 64));
   o.repetitions = static_cast<int>(a.get_int({"-r", "--repetitions"}, 3));
   o.profile = a.has("--profile");
+  o.q8_0_float_activations = a.has("--q8-float-act");
   if (!a.ok()) return fail("bench", a.error());
   o.threads.clear();
   if (!parse_threads(a.get({"-t", "--threads"}, "1,2"), &o.threads)) {

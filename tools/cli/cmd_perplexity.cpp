@@ -16,7 +16,7 @@ namespace {
 
 const char kUsage[] =
     "usage: slim perplexity -m MODEL -f TEXT [--ctx 512] [--chunks N] [-t THREADS]\n"
-    "                       [--save-logits BASE] [--kl-base BASE] [--json]\n"
+    "                       [--save-logits BASE] [--kl-base BASE] [--q8-float-act] [--json]\n"
     "  Perplexity as llama.cpp's llama-perplexity computes it: the text is tokenized once (BOS\n"
     "  first when the model adds one) and cut into non-overlapping chunks of --ctx tokens; each\n"
     "  chunk starts from an empty context with its first token replaced by BOS; only the second\n"
@@ -27,6 +27,8 @@ const char kUsage[] =
     "  --kl-base BASE     compare with a BASE saved from the full-precision model on the same\n"
     "                     text and --ctx: mean/median/p99 KL divergence, top-1 agreement,\n"
     "                     PPL(this)/PPL(base)\n"
+    "  --q8-float-act     Q8_0 weights times float activations (no 8-bit activation rounding;\n"
+    "                     slower, closer to the full-precision model)\n"
     "  --json             one JSON object on stdout\n"
     "  (testing) --dump-logits FILE  raw float logits of every scored position\n"
     "  Exit codes: 0 ok, 1 error, 2 usage.\n";
@@ -37,7 +39,7 @@ int cmd_perplexity(const std::vector<std::string>& argv) {
   Args a(argv,
          {"-m", "--model", "-f", "--file", "--ctx", "-c", "--chunks", "-t", "--threads",
           "--save-logits", "--kl-base", "--dump-logits"},
-         {"--json", "--help", "-h"});
+         {"--json", "--help", "-h", "--q8-float-act"});
   if (a.has("--help") || a.has("-h")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -56,6 +58,7 @@ int cmd_perplexity(const std::vector<std::string>& argv) {
   o.save_logits = a.get({"--save-logits"});
   o.kl_base = a.get({"--kl-base"});
   o.dump_raw = a.get({"--dump-logits"});
+  o.q8_0_float_activations = a.has("--q8-float-act");
   if (!a.ok()) return fail("perplexity", a.error());
   if (o.ctx < 4 || o.ctx > (1 << 20)) return fail("perplexity", "--ctx must be in 4..1048576");
   if (o.max_chunks < 0 || o.n_threads < 0 || o.n_threads > 256)

@@ -1,4 +1,4 @@
-// slim quantize IN.gguf OUT.gguf TYPE [--pure] [--imatrix FILE] [--output-type T]
+// slim quantize IN.gguf OUT.gguf TYPE [--pure] [--imatrix FILE] [--q8-search] [--output-type T]
 // [--embedding-type T] [--threads K] [--gate-ppl PCT -f TEXT]: re-encode a model's weight
 // matrices for one of llama.cpp's file types (per-tensor mixes as llama.cpp chooses them:
 // toolkit/quant_mix.hpp), optionally weighted by an importance matrix and checked by a
@@ -19,9 +19,9 @@ namespace slim::cli {
 namespace {
 
 const char kUsage[] =
-    "usage: slim quantize IN.gguf OUT.gguf TYPE [--pure] [--imatrix FILE] [--output-type T]\n"
-    "                     [--embedding-type T] [--threads K] [--gate-ppl PCT -f TEXT\n"
-    "                     [--gate-ctx 512] [--gate-chunks N]]\n"
+    "usage: slim quantize IN.gguf OUT.gguf TYPE [--pure] [--imatrix FILE] [--q8-search]\n"
+    "                     [--output-type T] [--embedding-type T] [--threads K]\n"
+    "                     [--gate-ppl PCT -f TEXT [--gate-ctx 512] [--gate-chunks N]]\n"
     "  TYPE: %s\n"
     "  --pure              every matrix as TYPE's base type (no larger types for the output\n"
     "                      head, attention V, FFN down); row-length fallbacks still apply\n"
@@ -29,6 +29,9 @@ const char kUsage[] =
     "                      Q4_0..Q5_1 and Q2_K..Q6_K tensors use ggml's weighted quantizers (Q8_0\n"
     "                      and float types ignore it); without it the output is bit-identical to\n"
     "                      ggml's reference quantizers\n"
+    "  --q8-search         Q8_0 tensors: per block of 32 the fp16 scale with the least squared\n"
+    "                      rounding error (weighted by --imatrix when given) instead of\n"
+    "                      max|x|/127; same Q8_0 blocks, any GGUF engine reads them\n"
     "  --output-type T     tensor type of output.weight (F32 F16 BF16 Q8_0 Q4_0 ... Q6_K)\n"
     "  --embedding-type T  tensor type of token_embd.weight\n"
     "  --threads K         quantize with K threads (0 = all cores; output identical for any K)\n"
@@ -48,7 +51,7 @@ int cmd_quantize(const std::vector<std::string>& argv) {
   Args a(argv,
          {"--imatrix", "--output-type", "--embedding-type", "--threads", "-t", "--gate-ppl", "-f",
           "--file", "--gate-ctx", "--gate-chunks"},
-         {"--help", "-h", "--pure"});
+         {"--help", "-h", "--pure", "--q8-search"});
   const bool help = a.has("--help") || a.has("-h");
   if (help || a.positional().size() != 3) {
     std::fprintf(help ? stdout : stderr, kUsage, toolkit::file_type_names().c_str());
@@ -60,6 +63,7 @@ int cmd_quantize(const std::vector<std::string>& argv) {
   if (!type) return fail("quantize", type.status().message());
   toolkit::ConvertOptions options;
   options.pure = a.has("--pure");
+  options.q8_search = a.has("--q8-search");
   options.n_threads = static_cast<int>(a.get_int({"--threads", "-t"}, 1));
   // "--gate-ppl 2" or "--gate-ppl 2%".
   std::string gate_arg = a.get({"--gate-ppl"});

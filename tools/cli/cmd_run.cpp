@@ -34,6 +34,8 @@ const char kHelp[] =
     "      --stop TEXT         stop when TEXT is generated (not printed)\n"
     "      --ignore-eos        keep generating after end-of-sequence\n"
     "      --no-bos            do not add the BOS token to the prompt\n"
+    "      --q8-float-act      Q8_0 weights times float activations (no 8-bit activation\n"
+    "                          rounding; slower, closer to the full-precision model)\n"
     "      --json              print one JSON object with tokens, text and timings at the end\n";
 
 using Clock = std::chrono::steady_clock;
@@ -72,7 +74,7 @@ std::string parse(const std::vector<std::string>& argv, RunOptions* o) {
           "-s",
           "--seed",
           "--stop"},
-         {"--json", "--ignore-eos", "--no-bos", "--help", "-h"});
+         {"--json", "--ignore-eos", "--no-bos", "--help", "-h", "--q8-float-act"});
   if (!a.ok()) return a.error();
   if (a.has("--help") || a.has("-h")) return "help";
   if (!a.positional().empty()) return "unexpected argument '" + a.positional()[0] + "'";
@@ -90,6 +92,7 @@ std::string parse(const std::vector<std::string>& argv, RunOptions* o) {
   o->gen.max_tokens = static_cast<int32_t>(a.get_int({"-n", "--n-predict"}, 128));
   o->session.n_ctx = static_cast<int32_t>(a.get_int({"-c", "--ctx-size"}, 0));
   o->session.n_threads = static_cast<int32_t>(a.get_int({"-t", "--threads"}, 0));
+  o->session.q8_0_float_activations = a.has("--q8-float-act");
   o->gen.temperature = static_cast<float>(a.get_double({"--temp"}, 0.8));
   o->gen.top_k = static_cast<int32_t>(a.get_int({"--top-k"}, 40));
   o->gen.top_p = static_cast<float>(a.get_double({"--top-p"}, 0.95));

@@ -16,6 +16,8 @@ float vec_dot_bf16(const void* row, const void* act, size_t n);
 void quantize_q8(const float* x, void* act, size_t n);
 float vec_dot_q8_0(const void* row, const void* act, size_t n);
 float vec_dot_q4_0(const void* row, const void* act, size_t n);
+// vec_dot_q8_f32.cpp: Q8_0 weight row . F32 activation row (KernelTable::q8_0_f32).
+float vec_dot_q8_0_f32(const void* row, const void* act, size_t n);
 // vec_dot_k.cpp: the other block formats, also against the Q8 activation row.
 float vec_dot_q4_1(const void* row, const void* act, size_t n);
 float vec_dot_q5_0(const void* row, const void* act, size_t n);

@@ -43,6 +43,9 @@ void vec_dot_multi_q5_k(const void* row, const void* act, size_t act_stride, siz
 void vec_dot_multi_q6_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
                         float* out);
 
+// dot_q8_f32_*.cpp: Q8_0 weights . F32 activations (KernelTable::q8_0_f32).
+float vec_dot_q8_0_f32(const void* row, const void* act, size_t n);
+
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
 void softmax(float* x, size_t n);
 void swiglu(float* gate, const float* up, size_t n);
@@ -90,6 +93,9 @@ void vec_dot_multi_q5_k(const void* row, const void* act, size_t act_stride, siz
                         float* out);
 void vec_dot_multi_q6_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
                         float* out);
+
+// dot_q8_f32_*.cpp: Q8_0 weights . F32 activations (KernelTable::q8_0_f32).
+float vec_dot_q8_0_f32(const void* row, const void* act, size_t n);
 
 void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
 void softmax(float* x, size_t n);
