@@ -43,7 +43,7 @@ void ForwardPass::mm_group(std::initializer_list<const kernels::MatrixView*> ws,
   if (s.observer != nullptr) {
     for (const kernels::MatrixView* w : ws) s.observer->observe(*w, x, n);
   }
-  kernels::matmul_group(ws.begin(), ys.begin(), ws.size(), x, n, pool_);
+  kernels::matmul_group(ws.begin(), ys.begin(), ws.size(), x, n, pool_, s.q8_0_act);
 }
 
 void ForwardPass::linear(const Linear& l, const float* x, float* y) {
