@@ -61,7 +61,7 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const Model> mode
     return invalid_argument("--batch-window-ms must be in 0..1000");
   }
   if (options.n_ctx < 0) return invalid_argument("--ctx must be >= 0");
-  if (options.max_queue < 0) return invalid_argument("the queue limit must be >= 0");
+  if (options.max_queue < 1) return invalid_argument("--max-queue must be >= 1");
   const ModelInfo& info = model->info();
   std::unique_ptr<Engine> e(new Engine(model, options, metrics));
   e->n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(info.n_ctx_train, kDefaultMaxCtx);
@@ -262,6 +262,10 @@ void Engine::step_all() {
   active_.erase(std::remove_if(active_.begin(), active_.end(),
                                [](const std::unique_ptr<Active>& a) { return a->finished; }),
                 active_.end());
+  if (metrics_ != nullptr) {
+    std::lock_guard<std::mutex> lock(mu_);
+    metrics_->set_queue(static_cast<int>(queue_.size()), static_cast<int>(active_.size()));
+  }
 }
 
 void Engine::loop() {

@@ -55,6 +55,23 @@ bool peer_gone(int fd) {
   return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
+// Checks for a vanished client at most every 50 ms while a generation runs (the wait loops
+// below wake for every piece of text, so checking only on idle waits would miss it).
+class DisconnectWatch {
+ public:
+  explicit DisconnectWatch(int fd) : fd_(fd) {}
+  bool gone() {
+    const auto now = Clock::now();
+    if (now < next_) return false;
+    next_ = now + std::chrono::milliseconds(50);
+    return peer_gone(fd_);
+  }
+
+ private:
+  int fd_;
+  Clock::time_point next_ = Clock::now();
+};
+
 // One accepted connection: its thread and the deadline the watchdog enforces.
 struct Conn {
   tcp::socket socket;
@@ -333,14 +350,17 @@ int HttpServer::Impl::stream_sse(Stream& stream, Conn& c, const Generation& g, u
     return !ec;
   };
   ChunkStream chunks(g);
+  DisconnectWatch watch(c.fd());
   std::vector<TaskEvent> events;
   bool done = false, ok = true;
   while (!done && ok) {
     events.clear();
-    if (!g.task->wait(&events, std::chrono::milliseconds(50))) {
-      if (peer_gone(c.fd())) ok = false;
-      continue;
+    const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
+    if (watch.gone()) {
+      ok = false;
+      break;
     }
+    if (!got) continue;
     for (const TaskEvent& e : events) {
       *text += e.text;
       for (const std::string& p : chunks.on_event(e)) ok = ok && send(p);
@@ -441,14 +461,14 @@ void HttpServer::Impl::serve_http(Stream& stream, Conn& c) {
     } else {
       const Generation& g = *routed.generation;
       ResponseCollector collect(g);
+      DisconnectWatch watch(c.fd());
       std::optional<HttpResponse> res;
       std::vector<TaskEvent> events;
       while (!res) {
         events.clear();
-        if (!g.task->wait(&events, std::chrono::milliseconds(50))) {
-          if (peer_gone(c.fd())) break;
-          continue;
-        }
+        const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
+        if (watch.gone()) break;
+        if (!got) continue;
         for (const TaskEvent& e : events) {
           out_text += e.text;
           if (e.done) out_tokens = e.completion_tokens;
@@ -540,14 +560,17 @@ void HttpServer::Impl::serve_websocket(Stream& stream, Conn& c,
     }
     const Generation& g = *routed.generation;
     ChunkStream chunks(g);
+    DisconnectWatch watch(c.fd());
     std::vector<TaskEvent> events;
     bool done = false, ok = true;
     while (!done && ok) {
       events.clear();
-      if (!g.task->wait(&events, std::chrono::milliseconds(50))) {
-        if (peer_gone(c.fd())) ok = false;
-        continue;
+      const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
+      if (watch.gone()) {
+        ok = false;
+        break;
       }
+      if (!got) continue;
       for (const TaskEvent& e : events) {
         for (const std::string& p : chunks.on_event(e)) ok = ok && send(p);
         done = done || e.done;
