@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz server_request_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -62,4 +62,6 @@ run llama2c_fuzz 1100000 -- \
 # Tokenizer files: the committed fixtures and corrupt corpus (small; the real GPT-2 files are
 # left out for the same reason as the vocab GGUFs above).
 run tokenizer_json_fuzz 65536 -- tests/data/tokenizer || status=1
+# HTTP request bodies of `slim serve`: the corrupt-request corpus (and its manifest) as seeds.
+run server_request_fuzz 65536 -- tests/data/server/bad_requests || status=1
 exit "$status"
