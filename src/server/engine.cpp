@@ -46,6 +46,7 @@ struct Engine::Active {
   int32_t prompt_tokens = 0;
   bool first_token_seen = false;
   bool finished = false;
+  int32_t next = -1;  // sampled token still to evaluate (the next decode step's input)
 };
 
 Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options, Metrics* metrics)
@@ -194,7 +195,10 @@ bool Engine::start(Pending& p, Active* a) {
     return false;
   }
   a->gen->prime(a->session->context_tokens());
-  return true;
+  // The first token comes from the prompt's logits: sample it now, so this request's first
+  // token does not wait for the prefill of requests admitted after it.
+  sample(*a);
+  return !a->finished;
 }
 
 void Engine::finish(Active& a, const std::string& text, const std::string& error) {
@@ -213,33 +217,43 @@ void Engine::finish(Active& a, const std::string& text, const std::string& error
   release(a.reserved);
 }
 
+void Engine::sample(Active& a) {
+  a.next = -1;
+  if (a.task->cancelled()) {
+    finish(a, a.gen->cancel(), "");
+    return;
+  }
+  const bool room = a.session->n_past() < a.session->n_ctx();
+  GenerationStep st = a.gen->step(a.session->logits(), a.session->context_tokens(), room);
+  if (!a.first_token_seen && st.token >= 0) {
+    a.first_token_seen = true;
+    if (metrics_ != nullptr) metrics_->first_token(seconds_since(a.arrival));
+  }
+  if (st.done) {
+    finish(a, st.text, "");
+    return;
+  }
+  if (!st.text.empty()) {
+    TaskEvent e;
+    e.text = std::move(st.text);
+    a.task->push(std::move(e));
+  }
+  a.next = st.token;
+}
+
 void Engine::step_all() {
   std::vector<Session*> sessions;
   std::vector<int32_t> tokens;
   std::vector<Active*> batch;
   for (auto& ap : active_) {
     Active& a = *ap;
+    if (a.finished) continue;
     if (a.task->cancelled()) {
       finish(a, a.gen->cancel(), "");
       continue;
     }
-    const bool room = a.session->n_past() < a.session->n_ctx();
-    GenerationStep st = a.gen->step(a.session->logits(), a.session->context_tokens(), room);
-    if (!a.first_token_seen && st.token >= 0) {
-      a.first_token_seen = true;
-      if (metrics_ != nullptr) metrics_->first_token(seconds_since(a.arrival));
-    }
-    if (st.done) {
-      finish(a, st.text, "");
-      continue;
-    }
-    if (!st.text.empty()) {
-      TaskEvent e;
-      e.text = std::move(st.text);
-      a.task->push(std::move(e));
-    }
     sessions.push_back(a.session.get());
-    tokens.push_back(st.token);
+    tokens.push_back(a.next);
     batch.push_back(&a);
   }
   if (!sessions.empty()) {
@@ -257,6 +271,8 @@ void Engine::step_all() {
     if (metrics_ != nullptr) metrics_->batch(static_cast<int>(sessions.size()));
     if (!st.is_ok()) {
       for (Active* a : batch) finish(*a, a->gen->cancel(), st.to_string());
+    } else {
+      for (Active* a : batch) sample(*a);
     }
   }
   active_.erase(std::remove_if(active_.begin(), active_.end(),

@@ -1,15 +1,16 @@
 // The engine loop: one thread owns every Session and runs generation for all admitted
 // requests with continuous micro-batching.
 //
-// Each step, every active request samples its next token from its own logits with its own
-// GenerationState (parameters, seed, stop strings), and the tokens of all requests still
-// running are evaluated together by one eval_batch (one pass over the weights). eval_batch
+// Each step, the tokens that the active requests sampled are evaluated together by one
+// eval_batch (one pass over the weights), then every request samples its next token from its
+// own logits with its own GenerationState (parameters, seed, stop strings). eval_batch
 // is bit-identical to evaluating each alone, and sampling depends only on a request's own
 // logits, seed and history, so a request's tokens do not depend on what else is running.
 //
-// New requests join at step boundaries: their prompt is evaluated (prefill) and they sample
-// with the others from the next step. When the engine is idle, the first arrival waits up to
-// batch_window_ms for companions so that a burst starts as one batch.
+// New requests join at step boundaries: their prompt is evaluated (prefill) and their first
+// token sampled at once, then they decode with the others from the next step. When the engine is
+// idle, the first arrival waits up to batch_window_ms for companions so that a burst starts as one
+// batch.
 //
 // Admission control: each request reserves the KV cache of its context (prompt + max_tokens,
 // capped at n_ctx) for its lifetime; a request that does not fit the budget now is refused
@@ -75,8 +76,13 @@ class Engine {
   struct Active;
   Engine(std::shared_ptr<const Model> model, const EngineOptions& options, Metrics* metrics);
   void loop();
-  // Creates the session and evaluates the prompt; false if the request already ended.
+  // Creates the session, evaluates the prompt and samples the first token; false if the
+  // request already ended.
   bool start(Pending& p, Active* out);
+  // Samples a's next token from its current logits, emitting text or finishing it.
+  void sample(Active& a);
+  // One decode step: evaluates every active request's sampled token in one eval_batch, then
+  // samples the next ones.
   void step_all();
   void finish(Active& a, const std::string& text, const std::string& error);
   void release(uint64_t bytes);
