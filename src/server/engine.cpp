@@ -2,6 +2,8 @@
 #include "server/engine.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <string>
 
 #include "runtime/generation_state.hpp"
 
@@ -79,7 +81,11 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const Model> mode
   e->budget_ = options.kv_budget_bytes > 0 ? options.kv_budget_bytes
                                            : full * static_cast<uint64_t>(options.parallel);
   if (metrics != nullptr) metrics->set_kv(0, e->budget_);
-  e->thread_ = std::thread([p = e.get()] { p->loop(); });
+  try {
+    e->thread_ = std::thread([p = e.get()] { p->loop(); });
+  } catch (const std::exception& ex) {
+    return internal_error(std::string("engine: cannot start its thread: ") + ex.what());
+  }
   return e;
 }
 
