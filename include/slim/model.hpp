@@ -16,7 +16,7 @@ namespace slim {
 
 struct ModelInfo {
   std::string format;        // "gguf" | "llama2c"
-  std::string architecture;  // "llama", "qwen2"
+  std::string architecture;  // "llama", "qwen2", "gpt2", "opt"
   std::string name;          // general.name if present
   std::string file_type;     // dominant weight type, e.g. "F32", "Q8_0"
   uint64_t file_bytes = 0;
@@ -28,10 +28,16 @@ struct ModelInfo {
   int32_t n_head = 0;
   int32_t n_head_kv = 0;
   int32_t n_ctx_train = 0;
-  int32_t rope_dims = 0;
+  int32_t n_embd_io = 0;  // width of the token embedding / output head rows (OPT-350m: 512)
+  std::string positions;  // "rope" | "learned"
+  std::string norm;       // "rmsnorm" | "layernorm"
+  float norm_eps = 0.0f;
+  std::string activation;  // "swiglu" | "gelu" (tanh approximation) | "relu"
+  bool pre_norm = true;    // normalisation before each block (false: after each residual add)
+  int32_t rope_dims = 0;   // rope: 0 for learned positions
   float rope_base = 0.0f;
-  std::string rope_style;  // "interleaved" | "neox"
-  float rms_eps = 0.0f;
+  std::string rope_style;  // "interleaved" | "neox" ("" without rope)
+  float rms_eps = 0.0f;    // = norm_eps for rmsnorm models, 0 otherwise
   bool tied_output = false;
   std::string tokenizer;  // "llama" (SentencePiece) ...
   int32_t bos_id = -1;
@@ -70,6 +76,8 @@ class Model {
   std::string detokenize(const std::vector<int32_t>& ids) const;
   bool is_end_of_generation(int32_t id) const;
   bool add_bos_default() const;
+  // The model's chat template (GGUF tokenizer.chat_template), "" if it has none.
+  std::string chat_template() const;
 
   class Impl;
   const Impl& impl() const { return *impl_; }

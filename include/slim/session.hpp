@@ -84,6 +84,9 @@ class Session {
   const Model& model() const;
   // Forget the context (the KV cache is reused).
   void reset();
+  // Keep only the first n_keep tokens of the context (0 <= n_keep <= n_past), e.g. to reuse
+  // the common prefix of a re-rendered chat; the next eval continues at position n_keep.
+  Status truncate(int32_t n_keep);
 
   // Per-operation wall time of the forward passes since profiling was enabled (or last
   // cleared): (operation name, seconds) pairs, plus the number of forward calls.

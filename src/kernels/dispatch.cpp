@@ -84,6 +84,9 @@ KernelTable make_reference() {
   t.softmax = ref::softmax;
   t.swiglu = ref::swiglu;
   t.add = ref::add;
+  t.layernorm = ref::layernorm;
+  t.gelu = ref::gelu;
+  t.relu = ref::relu;
   t.attention = ref::attention;
   return t;
 }
@@ -101,6 +104,9 @@ KernelTable make_reference() {
     (t).softmax = ns::softmax;                                         \
     (t).swiglu = ns::swiglu;                                           \
     (t).add = ns::add;                                                 \
+    (t).layernorm = ns::layernorm;                                     \
+    (t).gelu = ns::gelu;                                               \
+    (t).relu = ns::relu;                                               \
     (t).attention = ns::attention;                                     \
   } while (false)
 

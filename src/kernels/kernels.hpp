@@ -89,6 +89,15 @@ struct KernelTable {
   void (*swiglu)(float* gate, const float* up, size_t n) = nullptr;
   // y += x
   void (*add)(float* y, const float* x, size_t n) = nullptr;
+  // y = (x - mean(x)) / sqrt(var(x) + eps) * w + b, mean and (biased) variance over the n
+  // elements (y may alias x). GPT-2 / OPT LayerNorm.
+  void (*layernorm)(float* y, const float* x, const float* w, const float* b, size_t n,
+                    float eps) = nullptr;
+  // In place x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (GPT-2's "gelu_new"),
+  // computed as x / (1 + exp(-2 sqrt(2/pi) (x + 0.044715 x^3))) (see kernels/ref/ops.cpp).
+  void (*gelu)(float* x, size_t n) = nullptr;
+  // In place x = x > 0 ? x : +0 (nan gives 0). Bit-identical in every variant.
+  void (*relu)(float* x, size_t n) = nullptr;
   // Attention of one query head over n_keys cached positions, key/value j at k + j * stride
   // and v + j * stride (hd floats each): scores[j] = dot(q, k_j) * scale, softmax over the
   // scores, out = sum over j in order of scores[j] * v_j (mul then add per element, from 0;

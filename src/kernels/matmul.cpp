@@ -1,5 +1,6 @@
 #include "kernels/matmul.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -10,53 +11,102 @@ namespace {
 constexpr size_t kMinParallelWork = 32 * 1024;  // multiply-adds
 }  // namespace
 
-void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool) {
-  const KernelTable& K = active();
-  const TypeKernels& tk = K.of(w.type);
-  const VecDotFn dot = tk.vec_dot;
-  const size_t rows = static_cast<size_t>(w.rows);
-  const size_t cols = static_cast<size_t>(w.cols);
-  // Prepare every token's activation row once, before the rows are split across threads: the
-  // prepared bytes depend only on x, so each output is the same for any split.
-  const auto* act = reinterpret_cast<const uint8_t*>(x);
-  size_t act_stride = cols * sizeof(float);
-  if (tk.act == ActFormat::kQ8) {
-    thread_local std::vector<uint8_t> scratch;  // grows to the largest product seen
-    act_stride = act_row_bytes(ActFormat::kQ8, cols);
-    if (scratch.size() < n_tok * act_stride) scratch.resize(n_tok * act_stride);
-    for (size_t t = 0; t < n_tok; ++t) K.quantize_q8(x + t * cols, &scratch[t * act_stride], cols);
-    act = scratch.data();
-  }
-  // Several tokens: the multi-token kernel (when the table has one for the type) unpacks each
-  // weight block once for up to kMaxMultiTok tokens; it is bit-identical to `dot` per token, so
-  // the grouping of tokens never changes a result.
-  const VecDotMultiFn multi = n_tok > 1 ? tk.vec_dot_multi : nullptr;
-  auto job = [&](int index, int count) {
-    size_t begin = 0, end = 0;
-    split_range(rows, index, count, &begin, &end);
-    if (multi != nullptr) {
-      float out[kMaxMultiTok];
-      for (size_t r = begin; r < end; ++r) {
-        const uint8_t* row = w.row(r);
+namespace {
+
+// One weight matrix of a group: its kernels and where its prepared activations are.
+struct Part {
+  const MatrixView* w;
+  float* y;
+  VecDotFn dot;
+  VecDotMultiFn multi;
+  const uint8_t* act;
+  size_t act_stride;
+};
+
+// Rows [begin, end) of the group's concatenated rows: part p's row r is global row
+// first[p] + r. Each output element is one kernel call, whatever the split.
+void run_rows(const std::vector<Part>& parts, const std::vector<size_t>& first, size_t n_tok,
+              size_t begin, size_t end) {
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const Part& P = parts[p];
+    const size_t rows = static_cast<size_t>(P.w->rows);
+    const size_t cols = static_cast<size_t>(P.w->cols);
+    const size_t lo = std::max(begin, first[p]), hi = std::min(end, first[p] + rows);
+    for (size_t g = lo; g < hi; ++g) {
+      const size_t r = g - first[p];
+      const uint8_t* row = P.w->row(r);
+      if (P.multi != nullptr) {
+        float out[kMaxMultiTok];
         for (size_t t0 = 0; t0 < n_tok; t0 += kMaxMultiTok) {
           const size_t m = n_tok - t0 < kMaxMultiTok ? n_tok - t0 : kMaxMultiTok;
-          multi(row, act + t0 * act_stride, act_stride, m, cols, out);
-          for (size_t t = 0; t < m; ++t) y[(t0 + t) * rows + r] = out[t];
+          P.multi(row, P.act + t0 * P.act_stride, P.act_stride, m, cols, out);
+          for (size_t t = 0; t < m; ++t) P.y[(t0 + t) * rows + r] = out[t];
+        }
+      } else {
+        for (size_t t = 0; t < n_tok; ++t) {
+          P.y[t * rows + r] = P.dot(row, P.act + t * P.act_stride, cols);
         }
       }
-      return;
     }
-    for (size_t r = begin; r < end; ++r) {
-      const uint8_t* row = w.row(r);
-      for (size_t t = 0; t < n_tok; ++t) y[t * rows + r] = dot(row, act + t * act_stride, cols);
+  }
+}
+
+}  // namespace
+
+void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, const float* x,
+                  size_t n_tok, ThreadPool& pool) {
+  const KernelTable& K = active();
+  // Prepare every token's activation row once per activation format, before the rows are split
+  // across threads: the prepared bytes depend only on x, so each output is the same for any
+  // split (and the same as a matmul of each matrix alone).
+  thread_local std::vector<uint8_t> scratch;  // grows to the largest product seen
+  std::vector<Part> parts(n_w);
+  std::vector<size_t> first(n_w);
+  size_t total_rows = 0, work = 0, q8_cols = 0;
+  for (size_t i = 0; i < n_w; ++i) {
+    const MatrixView& w = *ws[i];
+    const TypeKernels& tk = K.of(w.type);
+    const size_t cols = static_cast<size_t>(w.cols);
+    parts[i] = {&w,
+                ys[i],
+                tk.vec_dot,
+                n_tok > 1 ? tk.vec_dot_multi : nullptr,
+                reinterpret_cast<const uint8_t*>(x),
+                cols * sizeof(float)};
+    if (tk.act == ActFormat::kQ8) {
+      parts[i].act_stride = act_row_bytes(ActFormat::kQ8, cols);
+      q8_cols = cols;  // every matrix of a group has the same input width
     }
+    first[i] = total_rows;
+    total_rows += static_cast<size_t>(w.rows);
+    work += static_cast<size_t>(w.rows) * cols * n_tok;
+  }
+  if (q8_cols != 0) {
+    const size_t stride = act_row_bytes(ActFormat::kQ8, q8_cols);
+    if (scratch.size() < n_tok * stride) scratch.resize(n_tok * stride);
+    for (size_t t = 0; t < n_tok; ++t)
+      K.quantize_q8(x + t * q8_cols, &scratch[t * stride], q8_cols);
+    for (Part& p : parts) {
+      if (p.act_stride == stride && K.of(p.w->type).act == ActFormat::kQ8) p.act = scratch.data();
+    }
+  }
+  auto job = [&](int index, int count) {
+    size_t begin = 0, end = 0;
+    split_range(total_rows, index, count, &begin, &end);
+    run_rows(parts, first, n_tok, begin, end);
   };
   // Waking threads costs more than tiny products; the split never changes the results.
-  if (rows * cols * n_tok < kMinParallelWork) {
+  if (work < kMinParallelWork) {
     ThreadPool::run_inline(job);
   } else {
     pool.run(job);
   }
+}
+
+void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool) {
+  const MatrixView* ws[1] = {&w};
+  float* ys[1] = {y};
+  matmul_group(ws, ys, 1, x, n_tok, pool);
 }
 
 void get_row(const MatrixView& w, uint64_t r, float* out) {

@@ -42,6 +42,12 @@ class MatmulObserver {
 // Not re-entrant on one thread (the Q8 scratch is per thread).
 void matmul(const MatrixView& w, const float* x, size_t n_tok, float* y, ThreadPool& pool);
 
+// The same for several matrices that share the input x (all of x's width): y_i = W_i x for
+// i < n_w, in one pass of the thread pool (one wake-up and one barrier instead of n_w) with the
+// activation prepared once. Each y_i is bit-identical to matmul(*ws[i], x, n_tok, ys[i]).
+void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, const float* x,
+                  size_t n_tok, ThreadPool& pool);
+
 // Copies row r of w (e.g. a token embedding) into out as floats.
 void get_row(const MatrixView& w, uint64_t r, float* out);
 

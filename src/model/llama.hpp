@@ -8,9 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/thread_pool.hpp"
-#include "kernels/matmul.hpp"
-#include "model/op_profile.hpp"
+#include "model/arch.hpp"
 #include "model/tensor_ref.hpp"
 #include "slim/status.hpp"
 
@@ -67,45 +65,24 @@ struct LlamaWeights {
 // Binds and shape/type-checks every tensor the forward pass needs.
 Result<LlamaWeights> bind_llama_weights(const LlamaHParams& hp, const TensorLookup& lookup);
 
-// Per-session mutable state of the forward pass: KV cache and scratch.
-struct LlamaState {
-  int32_t n_ctx = 0;
-  // [n_layer][n_ctx][kv_dim], uninitialised: only positions < n_past are ever read, so the
-  // pages of a large context are touched (and count in RSS) only as the context fills.
-  std::unique_ptr<float[]> k_cache, v_cache;
-  // Scratch for up to `max_batch` tokens at once.
-  size_t max_batch = 0;
-  std::vector<float> x, xb, q, k, v, att_out, hb, hb2;  // [max_batch][...]
-  std::vector<float> scores;                            // [n_threads][n_ctx]
-  std::vector<float> logits;                            // [n_vocab]
-  OpProfile* profile = nullptr;                         // per-op timing when set
-  kernels::MatmulObserver* observer = nullptr;          // sees matmul inputs when set
+class LlamaModel final : public Architecture {
+ public:
+  LlamaModel(LlamaHParams hp, LlamaWeights w);
+  const DecoderDims& dims() const override { return dims_; }
+  void forward_batch(DecoderState& scratch, const BatchToken* batch, size_t n, float* logits_out,
+                     ThreadPool& pool) const override;
+  void describe(ModelInfo& info) const override;
+
+ private:
+  LlamaHParams hp_;
+  LlamaWeights w_;
+  DecoderDims dims_;
 };
 
-// Allocates the state for a context of n_ctx tokens.
-Result<LlamaState> llama_make_state(const LlamaHParams& hp, int32_t n_ctx, size_t max_batch,
-                                    int n_threads);
-
-// Runs `n` tokens at positions [pos, pos + n) through the model, appending to the KV
-// cache, and leaves the last token's logits in state.logits. pos + n <= n_ctx.
-void llama_forward(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& state,
-                   const int32_t* tokens, size_t n, int32_t pos, ThreadPool& pool);
-
-// One token of a multi-sequence batch: which sequence's KV cache it extends, at which
-// position, and whether its logits are wanted.
-struct LlamaBatchToken {
-  int32_t token = 0;
-  LlamaState* seq = nullptr;  // owner of the KV cache to extend
-  int32_t pos = 0;            // < seq->n_ctx
-  bool want_logits = false;
-};
-
-// Runs tokens of several sequences in one pass over the weights, using `scratch`'s
-// buffers (n <= scratch.max_batch). Logits of the tokens with want_logits go, in order,
-// to rows of `logits_out` (n_vocab floats each). Every token's results are bit-identical
-// to running it alone: products are computed per (token, row) in a fixed order.
-void llama_forward_batch(const LlamaHParams& hp, const LlamaWeights& w, LlamaState& scratch,
-                         const LlamaBatchToken* batch, size_t n, float* logits_out,
-                         ThreadPool& pool);
+// Loaders: GGUF `llama` / `qwen2` (registry), llama2.c checkpoints.
+Result<std::unique_ptr<Architecture>> load_llama(const gguf::GgufFile& file,
+                                                 const TensorLookup& lookup);
+Result<std::unique_ptr<Architecture>> load_llama2c_model(const llama2c::Config& config,
+                                                         const TensorLookup& lookup);
 
 }  // namespace slim

@@ -3,18 +3,17 @@
 
 #include "format/gguf.hpp"
 #include "format/llama2c.hpp"
-#include "kernels/kernels.hpp"
 #include "model/llama.hpp"
-#include "quant/quantize.hpp"
+#include "model/weights.hpp"
 
 namespace slim {
 
 namespace {
 
-constexpr int64_t kMaxWidth = 1 << 17;
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxVocab = 1 << 22;
-constexpr int64_t kMaxCtx = 1 << 24;
+constexpr int64_t kMaxWidth = kMaxModelWidth;
+constexpr int64_t kMaxLayers = kMaxModelLayers;
+constexpr int64_t kMaxVocab = kMaxModelVocab;
+constexpr int64_t kMaxCtx = kMaxModelCtx;
 
 Status check_hparams(const LlamaHParams& hp) {
   auto bad = [&](const std::string& m) { return corrupt(hp.arch + " hyper-parameters: " + m); };
@@ -38,31 +37,25 @@ Status check_hparams(const LlamaHParams& hp) {
   return Status::ok();
 }
 
-Result<int32_t> get_i32(const gguf::GgufFile& f, const std::string& key, int64_t max) {
-  auto v = f.get_uint(key, static_cast<uint64_t>(max));
-  if (!v) return v.status();
-  return static_cast<int32_t>(*v);
-}
-
 }  // namespace
 
 Result<LlamaHParams> llama_hparams_from_gguf(const gguf::GgufFile& f, const std::string& arch) {
   LlamaHParams hp;
   hp.arch = arch;
   const std::string p = arch + ".";
-  SLIM_ASSIGN_OR_RETURN(hp.n_embd, get_i32(f, p + "embedding_length", kMaxWidth));
-  SLIM_ASSIGN_OR_RETURN(hp.n_ff, get_i32(f, p + "feed_forward_length", kMaxWidth * 8));
-  SLIM_ASSIGN_OR_RETURN(hp.n_layer, get_i32(f, p + "block_count", kMaxLayers));
-  SLIM_ASSIGN_OR_RETURN(hp.n_head, get_i32(f, p + "attention.head_count", kMaxWidth));
+  SLIM_ASSIGN_OR_RETURN(hp.n_embd, gguf_i32(f, p + "embedding_length", kMaxWidth));
+  SLIM_ASSIGN_OR_RETURN(hp.n_ff, gguf_i32(f, p + "feed_forward_length", kMaxWidth * 8));
+  SLIM_ASSIGN_OR_RETURN(hp.n_layer, gguf_i32(f, p + "block_count", kMaxLayers));
+  SLIM_ASSIGN_OR_RETURN(hp.n_head, gguf_i32(f, p + "attention.head_count", kMaxWidth));
   hp.n_head_kv = hp.n_head;
   if (f.find(p + "attention.head_count_kv")) {
-    SLIM_ASSIGN_OR_RETURN(hp.n_head_kv, get_i32(f, p + "attention.head_count_kv", kMaxWidth));
+    SLIM_ASSIGN_OR_RETURN(hp.n_head_kv, gguf_i32(f, p + "attention.head_count_kv", kMaxWidth));
   }
-  SLIM_ASSIGN_OR_RETURN(hp.n_ctx_train, get_i32(f, p + "context_length", kMaxCtx));
+  SLIM_ASSIGN_OR_RETURN(hp.n_ctx_train, gguf_i32(f, p + "context_length", kMaxCtx));
   hp.head_dim = hp.n_head > 0 ? hp.n_embd / hp.n_head : 0;
   hp.rope_dims = hp.head_dim;
   if (f.find(p + "rope.dimension_count")) {
-    SLIM_ASSIGN_OR_RETURN(hp.rope_dims, get_i32(f, p + "rope.dimension_count", kMaxWidth));
+    SLIM_ASSIGN_OR_RETURN(hp.rope_dims, gguf_i32(f, p + "rope.dimension_count", kMaxWidth));
   }
   if (f.find(p + "rope.freq_base")) {
     SLIM_ASSIGN_OR_RETURN(double base, f.get_float(p + "rope.freq_base"));
@@ -74,12 +67,7 @@ Result<LlamaHParams> llama_hparams_from_gguf(const gguf::GgufFile& f, const std:
   }
   hp.rope_style = arch == "qwen2" ? RopeStyle::kNeox : RopeStyle::kInterleaved;
   // Vocabulary size: from the embedding matrix (the tokenizer is checked against it later).
-  const gguf::TensorInfo* emb = f.find_tensor("token_embd.weight");
-  if (emb == nullptr) return not_found("model has no tensor 'token_embd.weight'");
-  if (emb->n_dims != 2 || emb->ne[1] > static_cast<uint64_t>(kMaxVocab)) {
-    return corrupt("token_embd.weight must be 2-D with at most 4M rows");
-  }
-  hp.n_vocab = static_cast<int32_t>(emb->ne[1]);
+  SLIM_ASSIGN_OR_RETURN(hp.n_vocab, gguf_vocab_rows(f));
   SLIM_TRY(check_hparams(hp));
   return hp;
 }
@@ -100,52 +88,6 @@ Result<LlamaHParams> llama_hparams_from_llama2c(const llama2c::Config& c) {
   SLIM_TRY(check_hparams(hp));
   return hp;
 }
-
-namespace {
-
-// Checks a tensor's presence, shape and type, and returns a view of it.
-Result<kernels::MatrixView> bind_matrix(const TensorLookup& lookup, const std::string& name,
-                                        uint64_t cols, uint64_t rows) {
-  const TensorRef* t = lookup(name);
-  if (t == nullptr) return not_found("model has no tensor '" + name + "'");
-  if (t->n_dims != 2 || t->ne[0] != cols || t->ne[1] != rows) {
-    return corrupt("tensor '" + name + "' has shape [" + std::to_string(t->ne[0]) + ", " +
-                   std::to_string(t->ne[1]) + "], expected [" + std::to_string(cols) + ", " +
-                   std::to_string(rows) + "]");
-  }
-  if (kernels::vec_dot_for(t->type) == nullptr || kernels::dequantize_for(t->type) == nullptr) {
-    return unsupported("tensor '" + name + "' has type " + std::string(type_name(t->type)) +
-                       ", which this build cannot compute with yet");
-  }
-  kernels::MatrixView m;
-  m.type = t->type;
-  m.cols = cols;
-  m.rows = rows;
-  if (!row_bytes(t->type, cols, &m.row_bytes))
-    return corrupt("tensor '" + name + "' rows do not fit its type");
-  m.data = t->data;
-  m.name = t->name;
-  return m;
-}
-
-// Loads a 1-D tensor (norm weight or bias) as floats; empty if optional and absent.
-Result<std::vector<float>> bind_vector(const TensorLookup& lookup, const std::string& name,
-                                       uint64_t n, bool optional) {
-  const TensorRef* t = lookup(name);
-  if (t == nullptr) {
-    if (optional) return std::vector<float>{};
-    return not_found("model has no tensor '" + name + "'");
-  }
-  if (t->n_dims != 1 || t->ne[0] != n) {
-    return corrupt("tensor '" + name + "' must be 1-D of length " + std::to_string(n));
-  }
-  std::vector<float> v(static_cast<size_t>(n));
-  Status st = dequantize_row(t->type, t->data, v.data(), v.size());
-  if (!st) return st.with_context("tensor '" + name + "'");
-  return v;
-}
-
-}  // namespace
 
 Result<LlamaWeights> bind_llama_weights(const LlamaHParams& hp, const TensorLookup& lookup) {
   LlamaWeights w;
@@ -176,6 +118,60 @@ Result<LlamaWeights> bind_llama_weights(const LlamaHParams& hp, const TensorLook
     SLIM_ASSIGN_OR_RETURN(L.w_down, bind_matrix(lookup, p + "ffn_down.weight", ff, embd));
   }
   return w;
+}
+
+LlamaModel::LlamaModel(LlamaHParams hp, LlamaWeights w) : hp_(std::move(hp)), w_(std::move(w)) {
+  dims_.n_vocab = hp_.n_vocab;
+  dims_.n_embd = hp_.n_embd;
+  dims_.n_ff = hp_.n_ff;
+  dims_.n_layer = hp_.n_layer;
+  dims_.n_head = hp_.n_head;
+  dims_.n_head_kv = hp_.n_head_kv;
+  dims_.head_dim = hp_.head_dim;
+  dims_.n_ctx_train = hp_.n_ctx_train;
+  dims_.n_embd_io = hp_.n_embd;
+}
+
+void LlamaModel::describe(ModelInfo& i) const {
+  i.architecture = hp_.arch;
+  i.n_vocab = hp_.n_vocab;
+  i.n_embd = hp_.n_embd;
+  i.n_ff = hp_.n_ff;
+  i.n_layer = hp_.n_layer;
+  i.n_head = hp_.n_head;
+  i.n_head_kv = hp_.n_head_kv;
+  i.n_ctx_train = hp_.n_ctx_train;
+  i.rope_dims = hp_.rope_dims;
+  i.rope_base = hp_.rope_base;
+  i.rope_style = hp_.rope_style == RopeStyle::kNeox ? "neox" : "interleaved";
+  i.rms_eps = hp_.rms_eps;
+  i.norm = "rmsnorm";
+  i.norm_eps = hp_.rms_eps;
+  i.positions = "rope";
+  i.activation = "swiglu";
+  i.pre_norm = true;
+  i.n_embd_io = hp_.n_embd;
+  i.tied_output = w_.output.data == w_.token_embd.data;
+}
+
+namespace {
+Result<std::unique_ptr<Architecture>> make_llama(LlamaHParams hp, const TensorLookup& lookup) {
+  SLIM_ASSIGN_OR_RETURN(LlamaWeights w, bind_llama_weights(hp, lookup));
+  return std::unique_ptr<Architecture>(std::make_unique<LlamaModel>(std::move(hp), std::move(w)));
+}
+}  // namespace
+
+Result<std::unique_ptr<Architecture>> load_llama(const gguf::GgufFile& f,
+                                                 const TensorLookup& lookup) {
+  SLIM_ASSIGN_OR_RETURN(std::string_view arch, f.get_string("general.architecture"));
+  SLIM_ASSIGN_OR_RETURN(LlamaHParams hp, llama_hparams_from_gguf(f, std::string(arch)));
+  return make_llama(std::move(hp), lookup);
+}
+
+Result<std::unique_ptr<Architecture>> load_llama2c_model(const llama2c::Config& config,
+                                                         const TensorLookup& lookup) {
+  SLIM_ASSIGN_OR_RETURN(LlamaHParams hp, llama_hparams_from_llama2c(config));
+  return make_llama(std::move(hp), lookup);
 }
 
 }  // namespace slim

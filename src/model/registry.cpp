@@ -2,23 +2,27 @@
 
 #include <array>
 
+#include "model/gpt2.hpp"
+#include "model/llama.hpp"
+#include "model/opt.hpp"
+
 namespace slim {
 
 namespace {
 struct Entry {
   std::string_view name;
-  ArchFamily family;
+  ArchLoader load;
 };
 // SmolLM/SmolLM2 and TinyLlama are published as `llama`.
-constexpr std::array<Entry, 2> kArchs{
-    {{"llama", ArchFamily::kLlama}, {"qwen2", ArchFamily::kLlama}}};
+constexpr std::array<Entry, 4> kArchs{
+    {{"llama", load_llama}, {"qwen2", load_llama}, {"gpt2", load_gpt2}, {"opt", load_opt}}};
 }  // namespace
 
-ArchFamily arch_family(std::string_view arch) {
+ArchLoader find_arch_loader(std::string_view arch) {
   for (const Entry& e : kArchs) {
-    if (e.name == arch) return e.family;
+    if (e.name == arch) return e.load;
   }
-  return ArchFamily::kUnknown;
+  return nullptr;
 }
 
 std::string supported_architectures() {

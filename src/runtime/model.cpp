@@ -4,6 +4,8 @@
 #include <map>
 
 #include "format/llama2c.hpp"
+#include "hf/folder.hpp"
+#include "model/llama.hpp"
 #include "model/registry.hpp"
 #include "runtime/model_impl.hpp"
 
@@ -11,27 +13,10 @@ namespace slim {
 
 namespace {
 
-const char* rope_style_name(RopeStyle s) {
-  return s == RopeStyle::kNeox ? "neox" : "interleaved";
-}
-
 // Fills the parts of ModelInfo that come from hyper-parameters and tensors.
 void fill_info(Model::Impl& m) {
   ModelInfo& i = m.info;
-  const LlamaHParams& hp = m.hparams;
-  i.architecture = hp.arch;
-  i.n_vocab = hp.n_vocab;
-  i.n_embd = hp.n_embd;
-  i.n_ff = hp.n_ff;
-  i.n_layer = hp.n_layer;
-  i.n_head = hp.n_head;
-  i.n_head_kv = hp.n_head_kv;
-  i.n_ctx_train = hp.n_ctx_train;
-  i.rope_dims = hp.rope_dims;
-  i.rope_base = hp.rope_base;
-  i.rope_style = rope_style_name(hp.rope_style);
-  i.rms_eps = hp.rms_eps;
-  i.tied_output = m.weights.output.data == m.weights.token_embd.data;
+  m.arch->describe(i);
   i.tokenizer = std::string(m.tokenizer->model_name());
   i.bos_id = m.tokenizer->bos_id();
   i.eos_id = m.tokenizer->eos_id();
@@ -51,17 +36,24 @@ void fill_info(Model::Impl& m) {
   }
 }
 
+}  // namespace
+
+// Checks the tokenizer against the bound model and fills ModelInfo.
 Status finish_load(Model::Impl& m) {
-  if (m.tokenizer->vocab_size() != m.hparams.n_vocab) {
+  const int32_t n_vocab = m.arch->dims().n_vocab;
+  if (m.tokenizer->vocab_size() != n_vocab) {
     return corrupt("tokenizer has " + std::to_string(m.tokenizer->vocab_size()) +
-                   " tokens but the model's embedding has " + std::to_string(m.hparams.n_vocab) +
-                   " rows");
+                   " tokens but the model's embedding has " + std::to_string(n_vocab) + " rows");
   }
-  auto lookup = [&m](std::string_view name) { return m.find_tensor(name); };
-  SLIM_ASSIGN_OR_RETURN(m.weights, bind_llama_weights(m.hparams, lookup));
   fill_info(m);
   return Status::ok();
 }
+
+TensorLookup lookup_in(const Model::Impl& m) {
+  return [&m](std::string_view name) { return m.find_tensor(name); };
+}
+
+namespace {
 
 Result<std::unique_ptr<Model::Impl>> load_gguf(std::unique_ptr<gguf::GgufFile> file) {
   auto m = std::make_unique<Model::Impl>();
@@ -70,7 +62,8 @@ Result<std::unique_ptr<Model::Impl>> load_gguf(std::unique_ptr<gguf::GgufFile> f
   m->info.format = "gguf";
   m->info.file_bytes = f.file_size();
   SLIM_ASSIGN_OR_RETURN(std::string_view arch, f.get_string("general.architecture"));
-  if (arch_family(arch) == ArchFamily::kUnknown) {
+  const ArchLoader load_arch = find_arch_loader(arch);
+  if (load_arch == nullptr) {
     return unsupported("unknown architecture '" + std::string(arch) +
                        "' (supported: " + supported_architectures() + ")");
   }
@@ -85,7 +78,7 @@ Result<std::unique_ptr<Model::Impl>> load_gguf(std::unique_ptr<gguf::GgufFile> f
     r.n_bytes = t.n_bytes;
     m->tensors.push_back(std::move(r));
   }
-  SLIM_ASSIGN_OR_RETURN(m->hparams, llama_hparams_from_gguf(f, std::string(arch)));
+  SLIM_ASSIGN_OR_RETURN(m->arch, load_arch(f, lookup_in(*m)));
   SLIM_ASSIGN_OR_RETURN(m->tokenizer, Tokenizer::from_gguf(f));
   SLIM_TRY(finish_load(*m));
   return m;
@@ -127,7 +120,7 @@ Result<std::unique_ptr<Model::Impl>> load_llama2c(MappedFile file, const std::st
     if (r.name == "output.weight" && ck->config.shared_classifier) continue;  // tied head
     m->tensors.push_back(std::move(r));
   }
-  SLIM_ASSIGN_OR_RETURN(m->hparams, llama_hparams_from_llama2c(ck->config));
+  SLIM_ASSIGN_OR_RETURN(m->arch, load_llama2c_model(ck->config, lookup_in(*m)));
   std::string tok_path = params.tokenizer_path.empty()
                              ? find_llama2c_tokenizer(path, ck->config.vocab_size)
                              : params.tokenizer_path;
@@ -154,11 +147,18 @@ const TensorRef* Model::Impl::find_tensor(std::string_view name) const {
   return nullptr;
 }
 
+Model::Impl::~Impl() = default;
+
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
 Result<std::shared_ptr<const Model>> Model::load(const std::string& path,
                                                  const ModelParams& params) {
+  if (hf::is_hf_folder(path)) {
+    auto impl = load_hf_folder(path);
+    if (!impl) return impl.status().with_context(path);
+    return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl).value()));
+  }
   auto file = MappedFile::open(path);
   if (!file) return file.status();
   Result<std::unique_ptr<Impl>> impl = Status(StatusCode::kInternal, "unset");

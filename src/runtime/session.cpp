@@ -17,7 +17,7 @@ class Session::Impl {
   std::shared_ptr<const Model> model;
   const Model::Impl* m = nullptr;
   std::unique_ptr<ThreadPool> pool;
-  LlamaState state;
+  DecoderState state;
   int32_t n_batch = 64;
   int32_t n_past = 0;
   bool has_logits = false;
@@ -55,12 +55,17 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   auto impl = std::make_unique<Impl>();
   impl->model = model;
   impl->m = &model->impl();
-  const LlamaHParams& hp = impl->m->hparams;
-  int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(hp.n_ctx_train, kDefaultMaxCtx);
+  const DecoderDims& dims = impl->m->arch->dims();
+  int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(dims.n_ctx_train, kDefaultMaxCtx);
+  if (dims.max_positions > 0 && n_ctx > dims.max_positions) {
+    return invalid_argument("session: n_ctx " + std::to_string(n_ctx) + " exceeds the " +
+                            std::to_string(dims.max_positions) +
+                            " positions this model's learned position table has");
+  }
   const int n_threads = params.n_threads > 0 ? params.n_threads : ThreadPool::default_threads();
   impl->n_batch = std::min(params.n_batch, n_ctx);
-  SLIM_ASSIGN_OR_RETURN(impl->state,
-                        llama_make_state(hp, n_ctx, static_cast<size_t>(impl->n_batch), n_threads));
+  SLIM_ASSIGN_OR_RETURN(
+      impl->state, make_decoder_state(dims, n_ctx, static_cast<size_t>(impl->n_batch), n_threads));
   impl->pool = std::make_unique<ThreadPool>(n_threads);
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
@@ -68,7 +73,7 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
 Status Session::eval(const std::vector<int32_t>& tokens) {
   Impl& s = *impl_;
   if (tokens.empty()) return invalid_argument("eval: no tokens");
-  const int32_t n_vocab = s.m->hparams.n_vocab;
+  const int32_t n_vocab = s.m->arch->dims().n_vocab;
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i] < 0 || tokens[i] >= n_vocab) {
       return invalid_argument("eval: token #" + std::to_string(i) + " = " +
@@ -84,7 +89,7 @@ Status Session::eval(const std::vector<int32_t>& tokens) {
   }
   for (size_t done = 0; done < tokens.size();) {
     const size_t n = std::min(tokens.size() - done, static_cast<size_t>(s.n_batch));
-    llama_forward(s.m->hparams, s.m->weights, s.state, tokens.data() + done, n, s.n_past, *s.pool);
+    forward_sequence(*s.m->arch, s.state, tokens.data() + done, n, s.n_past, *s.pool);
     s.n_past += static_cast<int32_t>(n);
     done += n;
   }
@@ -105,8 +110,8 @@ Status eval_batch(const std::vector<Session*>& sessions, const std::vector<int32
                             " sessions exceed the first session's batch size " +
                             std::to_string(lead.state.max_batch));
   }
-  const int32_t n_vocab = lead.m->hparams.n_vocab;
-  std::vector<LlamaBatchToken> batch(sessions.size());
+  const int32_t n_vocab = lead.m->arch->dims().n_vocab;
+  std::vector<BatchToken> batch(sessions.size());
   for (size_t i = 0; i < sessions.size(); ++i) {
     if (sessions[i] == nullptr)
       return invalid_argument("eval_batch: null session #" + std::to_string(i));
@@ -129,8 +134,7 @@ Status eval_batch(const std::vector<Session*>& sessions, const std::vector<int32
     batch[i] = {tokens[i], &s.state, s.n_past, true};
   }
   std::vector<float> logits(sessions.size() * static_cast<size_t>(n_vocab));
-  llama_forward_batch(lead.m->hparams, lead.m->weights, lead.state, batch.data(), batch.size(),
-                      logits.data(), *lead.pool);
+  lead.m->arch->forward_batch(lead.state, batch.data(), batch.size(), logits.data(), *lead.pool);
   for (size_t i = 0; i < sessions.size(); ++i) {
     Session::Impl& s = *sessions[i]->impl_;
     std::copy(logits.begin() + static_cast<std::ptrdiff_t>(i) * n_vocab,
@@ -164,7 +168,7 @@ const float* Session::logits() const {
   return impl_->has_logits ? impl_->state.logits.data() : nullptr;
 }
 int32_t Session::n_vocab() const {
-  return impl_->m->hparams.n_vocab;
+  return impl_->m->arch->dims().n_vocab;
 }
 int32_t Session::n_past() const {
   return impl_->n_past;
@@ -187,6 +191,17 @@ void Session::reset() {
   impl_->n_past = 0;
   impl_->has_logits = false;
   impl_->history.clear();
+}
+
+Status Session::truncate(int32_t n_keep) {
+  if (n_keep < 0 || n_keep > impl_->n_past)
+    return invalid_argument("truncate: " + std::to_string(n_keep) + " is outside the context of " +
+                            std::to_string(impl_->n_past) + " tokens");
+  if (n_keep == impl_->n_past) return Status::ok();
+  impl_->n_past = n_keep;
+  impl_->has_logits = false;  // they were the last dropped token's
+  impl_->history.resize(static_cast<size_t>(n_keep));
+  return Status::ok();
 }
 
 }  // namespace slim

@@ -146,7 +146,7 @@ Service::Routed Service::start_generation(const std::string& path, const std::st
   EngineRequest er;
   er.arrival = arrival;
   if (ep == Endpoint::kChatCompletions) {
-    Result<std::string> text = render_chat_prompt(model, r.messages);
+    Result<std::string> text = render_chat_prompt(model, r.messages, chat_template_);
     if (!text.is_ok()) {
       out.response = error_response(bad_request(text.status().message(), "messages"));
       return out;

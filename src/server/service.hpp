@@ -58,8 +58,13 @@ class Service {
  public:
   Service(ServiceOptions options, Metrics* metrics);
 
-  // Until set, /health answers "loading" and generation endpoints 503.
-  void set_engine(Engine* engine) { engine_.store(engine, std::memory_order_release); }
+  // Until set, /health answers "loading" and generation endpoints 503. `chat_template` ("" =
+  // the model's own, else a built-in name; see choose_chat_template) is published with it.
+  // Call once with an engine (and with nullptr before destroying it).
+  void set_engine(Engine* engine, std::string chat_template = {}) {
+    if (engine != nullptr) chat_template_ = std::move(chat_template);
+    engine_.store(engine, std::memory_order_release);
+  }
 
   struct Routed {
     std::string route;      // metrics label: the matched route or "other"
@@ -85,6 +90,7 @@ class Service {
   ServiceOptions opt_;
   Metrics* metrics_;
   std::atomic<Engine*> engine_{nullptr};
+  std::string chat_template_;  // written before engine_ is published, read after loading it
   int64_t created_ = 0;
   std::mutex rng_mu_;
   std::mt19937_64 rng_;

@@ -118,10 +118,12 @@ Result<LoadedTokenizer> load_hf_vocab_merges(std::string_view vocab_json,
   rules[0].pattern = std::string(gpt2_pattern());  // GPT-2's regex, as ByteLevel(use_regex)
   PreTokenizer p = PreTokenizer::from_rules(std::move(rules));
   p.add_prefix_space = cfg.add_prefix_space.value_or(false);
+  auto spec = std::make_shared<BpeSpec>(BpeSpec{bv, p});
   auto tok = make_bpe_tokenizer(std::move(bv), std::move(p));
   if (!tok.is_ok()) return tok.status().with_context(vocab_where);
   LoadedTokenizer out;
   out.tokenizer = std::move(tok).value();
+  out.bpe = std::move(spec);
   out.add_eos = cfg.add_eos.value_or(false);
   out.source = "vocab.json+merges.txt";
   return out;

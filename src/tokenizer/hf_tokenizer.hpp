@@ -29,12 +29,20 @@
 #include <string_view>
 
 #include "slim/status.hpp"
+#include "tokenizer/bpe.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace slim::tok {
 
+// What a byte-level BPE tokenizer was built from (for writing it out as GGUF metadata).
+struct BpeSpec {
+  BpeVocab vocab;
+  PreTokenizer pre;
+};
+
 struct LoadedTokenizer {
   std::shared_ptr<const Tokenizer> tokenizer;
+  std::shared_ptr<const BpeSpec> bpe;  // byte-level BPE loaders only, else null
   // Whether the files ask for EOS after the text when special tokens are added (a
   // post-processor's template, BERT's [SEP]). Tokenizer::encode never appends it itself.
   bool add_eos = false;

@@ -433,8 +433,11 @@ Result<LoadedTokenizer> load_bpe(const Common& c) {
   if (bv.eos < 0) bv.eos = hf::find_or_none(t, c.config.eos);
   if (bv.unk < 0) bv.unk = hf::find_or_none(t, c.config.unk);
   bv.pad = hf::find_or_none(t, c.config.pad);
-  bv.add_bos = post.bos >= 0;
-  bv.add_eos = post.eos >= 0;
+  // tokenizer_config.json's add_bos_token / add_eos_token, when given, override the
+  // post-processor (transformers' Llama/GPT-2 fast tokenizers rebuild it from them; llama.cpp's
+  // converter reads them too).
+  bv.add_bos = c.config.add_bos.value_or(post.bos >= 0) && bv.bos >= 0;
+  bv.add_eos = c.config.add_eos.value_or(post.eos >= 0) && bv.eos >= 0;
   bv.ignore_merges = ignore_merges;
   bv.lstrip_ids = std::move(t.lstrip_ids);
   bv.rstrip_ids = std::move(t.rstrip_ids);
@@ -443,6 +446,7 @@ Result<LoadedTokenizer> load_bpe(const Common& c) {
   PreTokenizer p = PreTokenizer::from_rules(std::move(pre.rules));
   p.add_prefix_space = pre.add_prefix_space;
   p.normalizer = Normalizer(std::move(forms));
+  auto spec = std::make_shared<BpeSpec>(BpeSpec{bv, p});
   auto tok = make_bpe_tokenizer(std::move(bv), std::move(p));
   if (!tok.is_ok()) {
     // Name the field behind a rule the BPE builder refers to by index ("rule 2").
@@ -461,7 +465,8 @@ Result<LoadedTokenizer> load_bpe(const Common& c) {
   }
   LoadedTokenizer out;
   out.tokenizer = std::move(tok).value();
-  out.add_eos = post.eos >= 0;
+  out.bpe = std::move(spec);
+  out.add_eos = c.config.add_eos.value_or(post.eos >= 0);
   out.source = "tokenizer.json";
   return out;
 }

@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz server_request_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz server_request_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -62,6 +62,13 @@ run llama2c_fuzz 1100000 -- \
 # Tokenizer files: the committed fixtures and corrupt corpus (small; the real GPT-2 files are
 # left out for the same reason as the vocab GGUFs above).
 run tokenizer_json_fuzz 65536 -- tests/data/tokenizer || status=1
+# Hugging Face weights: the committed valid files and corrupt corpora (a few KB each).
+run safetensors_fuzz 65536 -- tests/data/safetensors/valid tests/data/safetensors/corrupt || status=1
+run torch_pickle_fuzz 65536 -- tests/data/torch/valid tests/data/torch/corrupt tests/data/torch/pickle || status=1
+run hf_config_fuzz 16384 -- tests/data/hf_config || status=1
+# Chat templates: the real templates and the corrupt/hostile corpus.
+run chat_template_fuzz 16384 -dict="$root/tests/fuzz/jinja.dict" -- \
+  tests/data/chat_templates tests/data/chat_templates/corrupt || status=1
 # HTTP request bodies of `slim serve`: the corrupt-request corpus (and its manifest) as seeds.
 run server_request_fuzz 65536 -- tests/data/server/bad_requests || status=1
 exit "$status"

@@ -354,6 +354,113 @@ def case_quantize_types():
         expect("Q4_K_M" in usage and "Q3_K_S" in usage, usage)
 
 
+def make_hf(kind, d):
+    """A random Hugging Face folder (tests/ref/make_hf_checkpoint.py, numpy) in d/kind."""
+    ref = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ref")
+    out = os.path.join(d, kind)
+    subprocess.run(["/usr/bin/python3", os.path.join(ref, "make_hf_checkpoint.py"), kind, out],
+                   check=True, capture_output=True)
+    return out
+
+
+def case_convert_hf():
+    with tempfile.TemporaryDirectory() as d:
+        for kind, arch in [("gpt2", "gpt2"), ("opt350", "opt"), ("llama", "llama")]:
+            hf = make_hf(kind, d)
+            # Runs directly from the folder, and `slim info` describes it.
+            info = json.loads(run("info", "-m", hf, "--json").stdout)
+            expect(info["architecture"] == arch, f"{kind}: info architecture {info['architecture']}")
+            expect(info["format"] == "hf-safetensors", f"{kind}: format {info['format']}")
+            direct = run_json(hf, "-p", "Once upon a time", "--temp", "0", "-n", "12")
+            for t in ["F32", "Q8_0"]:
+                out = os.path.join(d, f"{kind}-{t}.gguf")
+                p = run("convert", hf, out, "--type", t)
+                err = p.stderr.decode()
+                expect("100%" in err and f"wrote {out}" in err, f"{kind}: progress/summary on stderr:\n{err}")
+                meta, tensors = read_gguf(out)
+                expect(meta["general.architecture"] == arch, f"{kind}: general.architecture")
+                if t == "Q8_0":
+                    expect(GGML_TYPE["Q8_0"] in {ty for _, dims, ty in tensors if len(dims) == 2},
+                           f"{kind}: no Q8_0 matrix")
+                r = run_json(out, "-p", "Once upon a time", "--temp", "0", "-n", "12")
+                if t == "F32":
+                    expect(r["tokens"] == direct["tokens"], f"{kind}: converted F32 vs folder greedy tokens")
+                    expect(r["text"] == direct["text"], f"{kind}: converted F32 vs folder text")
+                else:
+                    expect(len(r["tokens"]) == 12, f"{kind}: Q8_0 generation")
+        one_error_line(run("convert", os.path.join(d, "nope"), os.path.join(d, "x.gguf"), check=False),
+                       "config.json")
+        one_error_line(run("convert", make_hf("gpt2", os.path.join(d, "g2")), os.path.join(d, "x.gguf"),
+                           "--type", "Q9", check=False), "Q9")
+        expect(not os.path.exists(os.path.join(d, "x.gguf.hf.tmp")), "temporary file left behind")
+        usage = run("convert", "--help").stdout.decode()
+        expect("HF_DIR" in usage and "--type" in usage, usage)
+def chat(stdin_text, *extra, check=True):
+    p = subprocess.run([A.slim, "chat", "-m", gguf_model(), *extra], input=stdin_text.encode("utf-8"),
+                       capture_output=True, timeout=240)
+    if check and p.returncode != 0:
+        raise AssertionError(f"slim chat exited {p.returncode}: {p.stderr.decode(errors='replace')}")
+    return p
+
+
+def chat_turns(stderr):
+    """(prompt tokens, reused, evaluated) of each 'slim chat: turn N:' line."""
+    return [tuple(int(x) for x in m.groups()) for m in re.finditer(
+        r"turn \d+: (\d+) prompt tokens, (\d+) reused from the context, (\d+) evaluated", stderr)]
+
+
+def chat_prompts(stderr):
+    return re.findall(r"--- prompt ---\n(.*?)\n--------------\n", stderr, re.S)
+
+
+def case_chat_reuses_prefix_and_matches_run():
+    """Piped turns: later turns evaluate only the new tokens, and the answers are exactly what
+    `slim run` gives when it processes the whole rendered conversation from scratch."""
+    p = chat("Hello there\nTell me a story\n/reset\nOnce upon a time\n", "--chat-template", "chatml",
+             "--temp", "0", "-n", "16", "--verbose")
+    err = p.stderr.decode("utf-8")
+    turns = chat_turns(err)
+    expect(len(turns) == 3, f"expected 3 turns:\n{err}")
+    prompts = chat_prompts(err)
+    expect(len(prompts) == 3, f"expected 3 rendered prompts:\n{err}")
+    # ChatML, written out from its published format (not from our template engine).
+    expect(prompts[0] == "<|im_start|>user\nHello there<|im_end|>\n<|im_start|>assistant\n", repr(prompts[0]))
+    expect(prompts[2] == "<|im_start|>user\nOnce upon a time<|im_end|>\n<|im_start|>assistant\n", repr(prompts[2]))
+    first_answer = prompts[1].split("<|im_start|>assistant\n", 1)[1].split("<|im_end|>", 1)[0]
+    expect(prompts[1] == prompts[0] + first_answer + "<|im_end|>\n<|im_start|>user\nTell me a story<|im_end|>\n"
+           "<|im_start|>assistant\n", repr(prompts[1]))
+    total1, reused1, fresh1 = turns[0]
+    total2, reused2, fresh2 = turns[1]
+    total3, reused3, fresh3 = turns[2]
+    expect(reused1 == 0 and fresh1 == total1, f"turn 1: {turns[0]}")
+    expect(reused2 >= total1 and reused2 + fresh2 == total2, f"turn 2 must reuse turn 1's context: {turns}")
+    expect(fresh2 < total2 // 2 + 20, f"turn 2 re-evaluated too much: {turns}")
+    expect(reused3 == 0 and fresh3 == total3, f"after /reset nothing is reused: {turns}")
+    # Same answers as a from-scratch greedy run over each rendered prompt.
+    out = p.stdout.decode("utf-8")
+    for prompt in prompts:
+        ref = run_json(gguf_model(), "--temp", "0", "-n", "16", "-p", prompt)["text"]
+        expect(ref + "\n" in out, f"answer for {prompt!r} should be {ref!r}; chat printed:\n{out}")
+
+
+def case_chat_errors():
+    p = chat("hi\n", check=False)
+    one_error_line(p, "--chat-template")
+    p = chat("hi\n", "--chat-template", "nope", check=False)
+    one_error_line(p, "unknown chat template 'nope'")
+    expect("chatml" in p.stderr.decode(), p.stderr.decode())
+    p = chat("", "--chat-template", "chatml", "-n", "0", check=False)
+    one_error_line(p, "-n must be >= 1")
+    usage = run("chat", "--help").stdout.decode()
+    expect("/reset" in usage and "--chat-template" in usage and "--system" in usage, usage)
+    # A template that refuses the conversation (gemma: no system role) reports it and goes on.
+    p = chat("hello\n", "--chat-template", "gemma", "--system", "be brief", "-n", "4", "--temp", "0")
+    expect("System role not supported" in p.stderr.decode(), p.stderr.decode())
+    # End of input and /exit both end the chat cleanly.
+    p = chat("/exit\nnot read\n", "--chat-template", "chatml", "-n", "4")
+    expect(p.stdout.decode() == "" and "turn" not in p.stderr.decode(), p.stderr.decode())
+
+
 def main():
     global A
     ap = argparse.ArgumentParser()

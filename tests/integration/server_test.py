@@ -220,6 +220,29 @@ def case_reference_greedy():
         expect(b"http://" not in page and b"https://" not in page, "the page loads external resources")
 
 
+def case_chat_template():
+    """Chat prompts are rendered with the chat template: a model without one uses ChatML
+    (rendered here by hand), and --chat-template picks another built-in."""
+    msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}]
+    chatml = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in msgs)
+    chatml += "<|im_start|>assistant\n"
+    p = subprocess.run([A.slim, "tokenize", "-m", model_path(), "-p", chatml, "--ids", "--parse-special"],
+                       capture_output=True, timeout=60)
+    expect(p.returncode == 0, p.stderr)
+    want = len(p.stdout.split())
+    with Server() as s:
+        expect(any("chatml" in line for line in s.log), "no note about the ChatML fallback:\n" + s.text_log())
+        st, _, r = s.post("/v1/chat/completions", {"messages": msgs, "max_tokens": 1})
+        expect(st == 200 and r["usage"]["prompt_tokens"] == want,
+               f"prompt_tokens {r.get('usage')} != {want} tokens of the ChatML rendering")
+    with Server("--chat-template", "zephyr") as s:
+        st, _, r = s.post("/v1/chat/completions", {"messages": msgs, "max_tokens": 1})
+        expect(st == 200 and r["usage"]["prompt_tokens"] != want, f"--chat-template ignored: {r}")
+    p = subprocess.run([A.slim, "serve", "-m", model_path(), "--port", "0", "--chat-template", "nope"],
+                       capture_output=True, timeout=30)
+    expect(p.returncode != 0 and b"unknown chat template" in p.stderr, p.stderr)
+
+
 def case_streaming_format():
     """SSE chunks in OpenAI's format; their text equals the non-streaming response."""
     with Server() as s:

@@ -236,6 +236,34 @@ void check_table(const KernelTable& s, const KernelTable& r) {
       ok &= std::fabs(y.f()[i] - want[i]) <= 16 * kU * std::fabs(want[i]) + 1e-37;
     }
     check(ok, at + ": swiglu within tolerance");
+    std::vector<float> bias(n);
+    for (size_t i = 0; i < n; ++i) bias[i] = rng.uniform();
+    r.layernorm(want.data(), x.f(), w.f(), bias.data(), n, 1e-5f);
+    s.layernorm(y.f(), x.f(), w.f(), bias.data(), n, 1e-5f);
+    double mean_abs = 0;
+    for (size_t i = 0; i < n; ++i) mean_abs += std::fabs(x.f()[i]) / double(n);
+    ok = true;
+    for (size_t i = 0; i < n; ++i) {
+      // Loose version of kernels_isa_test's bound: |y - ref| <= g ((|x| + mean|x|) 4 |w| + |b|).
+      const double g = 8 * gamma_k(double(n) + 4) + 16 * kU;
+      ok &= std::fabs(y.f()[i] - want[i]) <=
+            g * ((std::fabs(x.f()[i]) + 2 * mean_abs) * 100.0 * std::fabs(w.f()[i]) +
+                 std::fabs(bias[i]));
+    }
+    check(ok, at + ": layernorm within tolerance");
+    for (size_t i = 0; i < n; ++i) want[i] = y.f()[i] = x.f()[i] * 2.0f;
+    r.gelu(want.data(), n);
+    s.gelu(y.f(), n);
+    ok = true;
+    for (size_t i = 0; i < n; ++i) {
+      ok &= std::fabs(y.f()[i] - want[i]) <= 16 * kU * std::fabs(want[i]) + 1e-37;
+    }
+    check(ok, at + ": gelu within tolerance");
+    for (size_t i = 0; i < n; ++i) want[i] = y.f()[i] = x.f()[i];
+    if (n > 1) want[0] = y.f()[0] = -0.0f;
+    r.relu(want.data(), n);
+    s.relu(y.f(), n);
+    check(std::memcmp(y.p, want.data(), n * 4) == 0, at + ": relu bit-identical");
   }
   for (size_t hd : {1, 3, 8, 16, 33, 64, 80}) {
     for (size_t nk : {1, 7, 8, 9, 100}) {

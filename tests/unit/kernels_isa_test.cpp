@@ -12,6 +12,11 @@
 //   softmax, swiglu: the variants' exp is within a few ulp of std::exp; per element
 //     softmax |y - ref| <= (2 gamma_{n+2} + 16 u) ref, swiglu |y - ref| <= 16 u |ref| + 1e-37.
 //   attention: see AttentionWithinTolerance.
+//   layernorm: mean and variance sums in another order differ by a few gamma_n of the sums
+//     of |x| and d^2; per element |y - ref| <= (8 gamma_{n+4} + 16 u) ((|d_i| + mean|x|) scale
+//     |w_i| + |b_i|), d_i = x_i - mean.
+//   gelu: the same inner terms, exp within a few ulp: |y - ref| <= 16 u |ref| + 1e-37.
+//   relu: bit-identical (also for -0 and nan).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -557,6 +562,126 @@ TEST_P(KernelsIsa, SwigluWithinTolerance) {
         ASSERT_NEAR(g.floats()[i], want[i], 16 * kU * std::fabs(want[i]) + 1e-37) << "i " << i;
       }
     }
+  }
+}
+
+// The reference LayerNorm against the definition computed in double.
+TEST(KernelsRef, LayernormFollowsItsDefinition) {
+  Rng rng(9);
+  for (size_t n : {1, 2, 7, 64, 768, 1031}) {
+    std::vector<float> x(n), w(n), b(n), y(n);
+    for (size_t i = 0; i < n; ++i) {
+      x[i] = 3.0f + rng.uniform() * 5.0f;
+      w[i] = 1.0f + rng.uniform() * 0.5f;
+      b[i] = rng.uniform();
+    }
+    kernels::reference().layernorm(y.data(), x.data(), w.data(), b.data(), n, 1e-5f);
+    double mean = 0, var = 0, mean_abs = 0;
+    for (float v : x) mean += v, mean_abs += std::fabs(v);
+    mean /= static_cast<double>(n);
+    mean_abs /= static_cast<double>(n);
+    for (float v : x) var += (v - mean) * (v - mean);
+    var /= static_cast<double>(n);
+    const double scale = 1.0 / std::sqrt(var + 1e-5);
+    for (size_t i = 0; i < n; ++i) {
+      const double d = x[i] - mean, exact = d * scale * w[i] + b[i];
+      const double tol = (8 * gamma(static_cast<double>(n) + 4) + 16 * kU) *
+                         ((std::fabs(d) + mean_abs) * scale * std::fabs(w[i]) + std::fabs(b[i]));
+      ASSERT_NEAR(y[i], exact, tol) << "n " << n << " i " << i;
+    }
+  }
+}
+
+// The reference GELU against GPT-2's literal tanh formula in long double. The bound is the
+// function's own float conditioning: the exponent's argument a carries ~5 u |a| of rounding.
+TEST(KernelsRef, GeluFollowsTheTanhFormula) {
+  std::vector<float> x;
+  for (int i = -4000; i <= 4000; ++i) x.push_back(static_cast<float>(i) * 0.0025f);  // [-10, 10]
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 30.0f, -30.0f, 1e20f, -1e20f}) x.push_back(v);
+  std::vector<float> y = x;
+  kernels::reference().gelu(y.data(), y.size());
+  const long double c = std::sqrt(2.0L / 3.14159265358979323846264338327950288L);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const long double v = x[i], u = c * (v + 0.044715L * v * v * v);
+    // 1 + tanh(u) cancels even in long double for u << 0: there use 2 e^2u / (1 + e^2u).
+    const long double one_plus_tanh =
+        u > -10.0L ? 1.0L + std::tanh(u) : 2.0L * std::exp(2.0L * u) / (1.0L + std::exp(2.0L * u));
+    const long double exact = 0.5L * v * one_plus_tanh;
+    const double tol = (8.0 + 12.0 * std::fabs(static_cast<double>(u))) * kU *
+                           std::fabs(static_cast<double>(exact)) +
+                       1e-38;
+    ASSERT_NEAR(y[i], static_cast<double>(exact), tol) << "x = " << x[i];
+  }
+}
+
+TEST_P(KernelsIsa, LayernormWithinTolerance) {
+  Rng rng(10);
+  for (size_t n : kOpSizes) {
+    for (size_t off : {0, 1, 3}) {
+      SCOPED_TRACE("n " + std::to_string(n) + " offset " + std::to_string(off));
+      Buffer x(n * 4, 4 * off), w(n * 4, 4 * (3 - off)), b(n * 4, 4 * off),
+          y(n * 4, 4 * ((off + 1) % 4));
+      double mean = 0, mean_abs = 0;
+      for (size_t i = 0; i < n; ++i) {
+        x.floats()[i] = 3.0f + rng.uniform() * 5.0f;
+        w.floats()[i] = 1.0f + rng.uniform() * 0.5f;
+        b.floats()[i] = rng.uniform();
+        mean += x.floats()[i];
+        mean_abs += std::fabs(x.floats()[i]);
+      }
+      mean /= static_cast<double>(n);
+      mean_abs /= static_cast<double>(n);
+      std::vector<float> want(n);
+      ref().layernorm(want.data(), x.floats(), w.floats(), b.floats(), n, 1e-5f);
+      simd().layernorm(y.floats(), x.floats(), w.floats(), b.floats(), n, 1e-5f);
+      double var = 0;
+      for (size_t i = 0; i < n; ++i) var += (x.floats()[i] - mean) * (x.floats()[i] - mean);
+      const double scale = 1.0 / std::sqrt(var / static_cast<double>(n) + 1e-5);
+      const double g = 8 * gamma(static_cast<double>(n) + 4) + 16 * kU;
+      for (size_t i = 0; i < n; ++i) {
+        const double d = std::fabs(x.floats()[i] - mean);
+        const double tol =
+            g * ((d + mean_abs) * scale * std::fabs(w.floats()[i]) + std::fabs(b.floats()[i]));
+        ASSERT_NEAR(y.floats()[i], want[i], tol) << "i " << i;
+      }
+      // In place (y aliases x) gives the same bits as out of place.
+      simd().layernorm(x.floats(), x.floats(), w.floats(), b.floats(), n, 1e-5f);
+      EXPECT_EQ(std::memcmp(x.data(), y.data(), n * 4), 0);
+    }
+  }
+}
+
+TEST_P(KernelsIsa, GeluWithinTolerance) {
+  Rng rng(11);
+  for (size_t n : kOpSizes) {
+    for (size_t off : {0, 1, 3}) {
+      SCOPED_TRACE("n " + std::to_string(n) + " offset " + std::to_string(off));
+      Buffer x(n * 4, 4 * off);
+      std::vector<float> want(n);
+      for (size_t i = 0; i < n; ++i) want[i] = x.floats()[i] = rng.uniform() * 8.0f;
+      const float extremes[] = {0.0f, -0.0f, 60.0f, -60.0f, 1e20f, -1e20f, 1e-20f, -9.5f};
+      for (size_t k = 0; k < 8 && k < n; ++k) want[k] = x.floats()[k] = extremes[k];
+      ref().gelu(want.data(), n);
+      simd().gelu(x.floats(), n);
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_NEAR(x.floats()[i], want[i], 16 * kU * std::fabs(want[i]) + 1e-37) << "i " << i;
+      }
+    }
+  }
+}
+
+TEST_P(KernelsIsa, ReluIsBitIdentical) {
+  Rng rng(12);
+  for (size_t n : kOpSizes) {
+    Buffer x(n * 4, 4);
+    std::vector<float> want(n);
+    for (size_t i = 0; i < n; ++i) want[i] = x.floats()[i] = rng.uniform();
+    const float special[] = {-0.0f, 0.0f, std::numeric_limits<float>::quiet_NaN(), -1e-45f, 1e-45f};
+    for (size_t k = 0; k < 5 && k < n; ++k) want[k] = x.floats()[k] = special[k];
+    ref().relu(want.data(), n);
+    simd().relu(x.floats(), n);
+    EXPECT_EQ(std::memcmp(x.data(), want.data(), n * 4), 0) << "n " << n;
+    EXPECT_EQ(f32_to_bits(want[0]), 0u) << "relu(-0) is +0";
   }
 }
 

@@ -156,3 +156,42 @@ TEST_P(Matmul, MatchesDequantizedProduct) {
 
 }  // namespace
 }  // namespace slim
+
+namespace slim {
+namespace {
+
+// matmul_group (q/k/v or gate/up sharing one input in one pool pass) gives each matrix exactly
+// what matmul of that matrix alone gives, for mixed types (Q8 and float activations) and any
+// thread count, with one token and several.
+TEST(MatmulGroup, BitIdenticalToSeparateProducts) {
+  const size_t cols = 512;
+  const std::vector<TensorType> types = {TensorType::kQ8_0, TensorType::kF16, TensorType::kQ4_K,
+                                         TensorType::kQ6_K};
+  const std::vector<size_t> rows = {67, 130, 3, 256};
+  std::vector<Weights> ws;
+  for (size_t i = 0; i < types.size(); ++i) ws.push_back(make_weights(types[i], rows[i], cols));
+  for (size_t n_tok : {1u, 5u}) {
+    const std::vector<float> x = inputs(cols * n_tok);
+    for (int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      std::vector<std::vector<float>> alone(ws.size()), grouped(ws.size());
+      std::vector<const kernels::MatrixView*> views;
+      std::vector<float*> outs;
+      for (size_t i = 0; i < ws.size(); ++i) {
+        alone[i].resize(rows[i] * n_tok);
+        grouped[i].assign(rows[i] * n_tok, -1.0f);
+        kernels::matmul(ws[i].view, x.data(), n_tok, alone[i].data(), pool);
+        views.push_back(&ws[i].view);
+        outs.push_back(grouped[i].data());
+      }
+      kernels::matmul_group(views.data(), outs.data(), views.size(), x.data(), n_tok, pool);
+      for (size_t i = 0; i < ws.size(); ++i) {
+        EXPECT_EQ(std::memcmp(alone[i].data(), grouped[i].data(), alone[i].size() * 4), 0)
+            << type_name(types[i]) << ", " << n_tok << " tokens, " << threads << " threads";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace slim

@@ -30,9 +30,16 @@ void print_text(const ModelInfo& i, const std::vector<TensorSummary>& tensors, b
       "shape:         n_embd %d, n_ff %d, n_layer %d, n_head %d, n_head_kv %d, head_dim %d\n",
       i.n_embd, i.n_ff, i.n_layer, i.n_head, i.n_head_kv, i.n_head > 0 ? i.n_embd / i.n_head : 0);
   std::printf("context:       %d tokens (training)\n", i.n_ctx_train);
-  std::printf("rope:          %s, %d dims, base %g\n", i.rope_style.c_str(), i.rope_dims,
-              static_cast<double>(i.rope_base));
-  std::printf("rms eps:       %g\n", static_cast<double>(i.rms_eps));
+  if (i.positions == "rope") {
+    std::printf("positions:     rope %s, %d dims, base %g\n", i.rope_style.c_str(), i.rope_dims,
+                static_cast<double>(i.rope_base));
+  } else {
+    std::printf("positions:     %s\n", i.positions.c_str());
+  }
+  std::printf("norm:          %s, eps %g, %s\n", i.norm.c_str(), static_cast<double>(i.norm_eps),
+              i.pre_norm ? "pre-norm" : "post-norm");
+  std::printf("activation:    %s\n", i.activation.c_str());
+  if (i.n_embd_io != i.n_embd) std::printf("embedding:     %d wide, projected\n", i.n_embd_io);
   std::printf("output head:   %s\n", i.tied_output ? "tied to token embedding" : "separate");
   std::printf("vocabulary:    %d tokens, tokenizer %s, bos %d, eos %d\n", i.n_vocab,
               i.tokenizer.c_str(), i.bos_id, i.eos_id);
@@ -60,6 +67,12 @@ void print_json(const ModelInfo& i, const std::vector<TensorSummary>& tensors) {
   j.key("n_head").value(i.n_head);
   j.key("n_head_kv").value(i.n_head_kv);
   j.key("n_ctx_train").value(i.n_ctx_train);
+  j.key("n_embd_io").value(i.n_embd_io);
+  j.key("positions").value(i.positions);
+  j.key("norm").value(i.norm);
+  j.key("norm_eps").value(static_cast<double>(i.norm_eps));
+  j.key("activation").value(i.activation);
+  j.key("pre_norm").value(i.pre_norm);
   j.key("rope_style").value(i.rope_style);
   j.key("rope_dims").value(i.rope_dims);
   j.key("rope_base").value(static_cast<double>(i.rope_base));

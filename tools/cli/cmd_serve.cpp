@@ -8,6 +8,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "server/api_keys.hpp"
+#include "server/chat_prompt.hpp"
 #include "server/engine.hpp"
 #include "server/http_server.hpp"
 #include "server/metrics.hpp"
@@ -25,6 +26,9 @@ const char kHelp[] =
     "and a chat page at /. See docs/SERVER.md.\n"
     "  -m, --model PATH          GGUF file or llama2.c checkpoint (required)\n"
     "      --alias NAME          model id for /v1/models and requests (default: file name)\n"
+    "      --chat-template NAME  built-in chat template instead of the model's own (chatml,\n"
+    "                            llama3, zephyr, phi3, gemma, mistral ...; default: the model's,\n"
+    "                            chatml when it has none)\n"
     "      --host ADDR           address to listen on (default 127.0.0.1: this machine only)\n"
     "      --port N              port (default 8080; 0 = any free port, printed at start)\n"
     "      --parallel N          requests decoded together in one batch (default 4, max 64)\n"
@@ -47,7 +51,7 @@ const char kHelp[] =
     "      --quiet               no access log\n";
 
 struct ServeOptions {
-  std::string model, alias;
+  std::string model, alias, chat_template;
   server::EngineOptions engine;
   server::HttpServerOptions http;
   server::RequestLimits limits;
@@ -59,6 +63,7 @@ std::string parse(const std::vector<std::string>& argv, ServeOptions* o) {
          {"-m",
           "--model",
           "--alias",
+          "--chat-template",
           "--host",
           "--port",
           "--parallel",
@@ -84,6 +89,7 @@ std::string parse(const std::vector<std::string>& argv, ServeOptions* o) {
   if (!a.positional().empty()) return "unexpected argument '" + a.positional()[0] + "'";
   o->model = a.get({"-m", "--model"});
   o->alias = a.get({"--alias"});
+  o->chat_template = a.get({"--chat-template"});
   o->http.host = a.get({"--host"}, "127.0.0.1");
   const int64_t port = a.get_int({"--port"}, 8080);
   o->engine.parallel = static_cast<int32_t>(a.get_int({"--parallel"}, 4));
@@ -156,7 +162,7 @@ int cmd_serve(const std::vector<std::string>& args) {
   so.model_id = o.alias;
   so.limits = o.limits;
   so.api_keys = &keys;
-  server::Service service(so, &metrics);
+  server::Service service(so, &metrics);  // chat_template is set once the model is loaded
   auto http = server::HttpServer::create(o.http, &service);
   if (!http.is_ok()) return fail("serve", http.status().message());
   std::unique_ptr<server::HttpServer> srv = std::move(http).value();
@@ -170,12 +176,17 @@ int cmd_serve(const std::vector<std::string>& args) {
   if (!model.is_ok()) {
     rc = fail("serve", model.status().to_string());
   } else {
+    std::string note;
+    auto tmpl = server::choose_chat_template(*model.value(), o.chat_template, &note);
     auto e = server::Engine::create(model.value(), o.engine, &metrics);
-    if (!e.is_ok()) {
+    if (!tmpl.is_ok()) {
+      rc = fail("serve", tmpl.status().message());
+    } else if (!e.is_ok()) {
       rc = fail("serve", e.status().message());
     } else {
+      if (!note.empty()) std::fprintf(stderr, "slim serve: note: %s\n", note.c_str());
       engine = std::move(e).value();
-      service.set_engine(engine.get());
+      service.set_engine(engine.get(), tmpl.value());
       std::fprintf(
           stderr, "slim serve: ready: %s, context %d, parallel %d, KV budget %.1f MiB%s%s\n",
           o.alias.c_str(), engine->n_ctx(), o.engine.parallel,

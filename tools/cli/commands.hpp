@@ -12,6 +12,8 @@ int cmd_tokenize(const std::vector<std::string>& args);
 int cmd_quantize(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_synth(const std::vector<std::string>& args);
+int cmd_convert(const std::vector<std::string>& args);
+int cmd_chat(const std::vector<std::string>& args);
 int cmd_serve(const std::vector<std::string>& args);
 
 // Prints "slim <cmd>: <message>" to stderr and returns 1.

@@ -21,6 +21,8 @@ const char kUsage[] =
     "Q4_0)\n"
     "  bench     measure speed:        slim bench -m MODEL [-p 128] [-n 64] [-t 1,2] [--json]\n"
     "  synth     random-weight model:  slim synth --shape smollm2-135m [--type Q8_0] -o FILE.gguf\n"
+    "  convert   Hugging Face -> GGUF: slim convert HF_DIR OUT.gguf [--type F16|Q8_0|...]\n"
+    "  chat      interactive chat:     slim chat -m MODEL [--chat-template NAME] [--system TEXT]\n"
     "  serve     OpenAI-compatible HTTP server: slim serve -m MODEL [--port 8080] [--parallel 4]\n"
     "\n"
     "run 'slim <command> --help' for the options of a command.\n";
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
   if (cmd == "quantize") return slim::cli::cmd_quantize(args);
   if (cmd == "bench") return slim::cli::cmd_bench(args);
   if (cmd == "synth") return slim::cli::cmd_synth(args);
+  if (cmd == "convert") return slim::cli::cmd_convert(args);
+  if (cmd == "chat") return slim::cli::cmd_chat(args);
   if (cmd == "serve") return slim::cli::cmd_serve(args);
   std::fprintf(stderr, "slim: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;

@@ -4,6 +4,11 @@
 //            the reference's scale and per-element (x * scale) * w.
 //   softmax, swiglu: exp from exp4 below (the polynomial of the x86 versions); softmax sums in
 //            4 lanes (tail padded with exp(-inf) = 0).
+//   layernorm: mean and sum of squared deviations each in 4 lanes (FMA for the squares; tail
+//            handled by the scalar loop order below), (l0 + l2) + (l1 + l3); then the
+//            reference's per-element ((x - mean) * scale) * w + b.
+//   gelu: the reference's x / (1 + exp(-2c (x + 0.044715 x^3))) with exp4.
+//   relu: x > 0 ? x : +0 by compare and select, bit-identical to the reference.
 //   attention: each score is a dot over hd in 4 lanes with FMA (hd % 4 tail zero-padded), lanes
 //            summed (l0 + l2) + (l1 + l3), times scale; softmax as above; the weighted sum of
 //            values is the reference's (mul then add, j in order), bit-identical given the same
@@ -132,6 +137,59 @@ void swiglu(float* gate, const float* up, size_t n) {
     store_tail(gate + i, silu_mul(load_tail(gate + i, n - i, 0.0f), load_tail(up + i, n - i, 0.0f)),
                n - i);
   }
+}
+
+void layernorm(float* y, const float* x, const float* w, const float* b, size_t n, float eps) {
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) acc = vaddq_f32(acc, vld1q_f32(x + i));
+  if (i < n) acc = vaddq_f32(acc, load_tail(x + i, n - i, 0.0f));
+  const float mean = hsum4(acc) / static_cast<float>(n);
+  const float32x4_t vmean = vdupq_n_f32(mean);
+  acc = vdupq_n_f32(0.0f);
+  for (i = 0; i + 4 <= n; i += 4) {
+    const float32x4_t d = vsubq_f32(vld1q_f32(x + i), vmean);
+    acc = vfmaq_f32(acc, d, d);
+  }
+  if (i < n) {
+    // Padding with the mean makes the padded deviations exactly 0.
+    const float32x4_t d = vsubq_f32(load_tail(x + i, n - i, mean), vmean);
+    acc = vfmaq_f32(acc, d, d);
+  }
+  const float var = hsum4(acc) / static_cast<float>(n) + eps;
+  const float scale = 1.0f / vgetq_lane_f32(vsqrtq_f32(vdupq_n_f32(var)), 0);
+  for (i = 0; i + 4 <= n; i += 4) {
+    const float32x4_t t =
+        vmulq_f32(vmulq_n_f32(vsubq_f32(vld1q_f32(x + i), vmean), scale), vld1q_f32(w + i));
+    vst1q_f32(y + i, vaddq_f32(t, vld1q_f32(b + i)));
+  }
+  for (; i < n; ++i) {
+    const float d = x[i] - mean;
+    const float t = d * scale * w[i];
+    y[i] = t + b[i];
+  }
+}
+
+void gelu(float* x, size_t n) {
+  auto gelu4 = [](float32x4_t v) {
+    const float32x4_t v3 = vmulq_f32(vmulq_f32(v, v), v);
+    const float32x4_t inner = vaddq_f32(v, vmulq_n_f32(v3, 0.044715f));
+    const float32x4_t e = exp4(vmulq_n_f32(inner, -1.5957691216057308f));
+    return vdivq_f32(v, vaddq_f32(vdupq_n_f32(1.0f), e));
+  };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) vst1q_f32(x + i, gelu4(vld1q_f32(x + i)));
+  if (i < n) store_tail(x + i, gelu4(load_tail(x + i, n - i, 0.0f)), n - i);
+}
+
+void relu(float* x, size_t n) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float32x4_t v = vld1q_f32(x + i);
+    vst1q_f32(x + i, vbslq_f32(vcgtq_f32(v, zero), v, zero));
+  }
+  for (; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,

@@ -31,6 +31,9 @@ void rmsnorm(float* y, const float* x, const float* w, size_t n, float eps);
 void softmax(float* x, size_t n);
 void swiglu(float* gate, const float* up, size_t n);
 void add(float* y, const float* x, size_t n);
+void layernorm(float* y, const float* x, const float* w, const float* b, size_t n, float eps);
+void gelu(float* x, size_t n);
+void relu(float* x, size_t n);
 void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
                size_t hd, float scale, float* scores, float* out);
 

@@ -4,6 +4,13 @@
 //            reference's scale and per-element (x * scale) * w.
 //   softmax, swiglu: exp from exp8 below (within 2 ulp of the correctly rounded value on its
 //            range); softmax sums in 8 lanes (tail padded with exp(-inf) = 0), 8-lane tree.
+//   layernorm: mean and sum of squared deviations each in 8 lanes (FMA for the squares; tail
+//            zero-padded, deviations of the padding masked to 0), 8-lane tree; then the
+//            reference's per-element ((x - mean) * scale) * w + b.
+//   gelu: the reference's x / (1 + exp(-2c (x + 0.044715 x^3))) with exp8 (inner terms as the
+//            reference: separate mul and add, no FMA).
+//   relu: max(x, +0) = the reference's x > 0 ? x : +0 bit for bit (maxps returns the second
+//            operand for nan and for x = -0).
 //   attention: each score is a dot over hd in 8 lanes with FMA (hd % 8 tail masked), lanes
 //            summed by an add tree, times scale; softmax as above; the weighted sum of values
 //            is the reference's (out[i] = 0, then += scores[j] * v_j[i], mul then add, j in
@@ -195,6 +202,65 @@ void swiglu(float* gate, const float* up, size_t n) {
                     _mm256_mul_ps(_mm256_div_ps(vg, _mm256_add_ps(one, e)), _mm256_load_ps(u.v)));
     std::memcpy(gate + i, out, (n - i) * sizeof(float));
   }
+}
+
+void layernorm(float* y, const float* x, const float* w, const float* b, size_t n, float eps) {
+  __m256 acc = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(x + i));
+  const size_t rem = n - i;
+  const __m256i tail = lane_mask(rem);
+  if (rem > 0) acc = _mm256_add_ps(acc, _mm256_maskload_ps(x + i, tail));
+  const float mean = hsum8(acc) / static_cast<float>(n);
+  const __m256 vmean = _mm256_set1_ps(mean);
+  acc = _mm256_setzero_ps();
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), vmean);
+    acc = _mm256_fmadd_ps(d, d, acc);
+  }
+  if (rem > 0) {
+    const __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, tail), vmean),
+                                   _mm256_castsi256_ps(tail));
+    acc = _mm256_fmadd_ps(d, d, acc);
+  }
+  const float var = hsum8(acc) / static_cast<float>(n) + eps;
+  const float scale = 1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(var)));
+  const __m256 vs = _mm256_set1_ps(scale);
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 t = _mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmean), vs),
+                                   _mm256_loadu_ps(w + i));
+    _mm256_storeu_ps(y + i, _mm256_add_ps(t, _mm256_loadu_ps(b + i)));
+  }
+  for (; i < n; ++i) {
+    const float d = x[i] - mean;
+    const float t = d * scale * w[i];
+    y[i] = t + b[i];
+  }
+}
+
+namespace {
+__m256 gelu8(__m256 v) {
+  const __m256 v3 = _mm256_mul_ps(_mm256_mul_ps(v, v), v);
+  const __m256 inner = _mm256_add_ps(v, _mm256_mul_ps(_mm256_set1_ps(0.044715f), v3));
+  const __m256 e = exp8(_mm256_mul_ps(_mm256_set1_ps(-1.5957691216057308f), inner));
+  return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+}  // namespace
+
+void gelu(float* x, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, gelu8(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    const __m256i m = lane_mask(n - i);
+    _mm256_maskstore_ps(x + i, m, gelu8(_mm256_maskload_ps(x + i, m)));
+  }
+}
+
+void relu(float* x, size_t n) {
+  const __m256 zero = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_max_ps(_mm256_loadu_ps(x + i), zero));
+  for (; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,

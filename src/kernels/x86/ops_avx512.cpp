@@ -5,6 +5,12 @@
 //            reference's scale and per-element (x * scale) * w.
 //   softmax, swiglu: exp from exp16 below (the polynomial of the AVX2 version); softmax sums in
 //            16 lanes (masked tail adds nothing), halves added, 8-lane tree.
+//   layernorm: mean and sum of squared deviations each in 16 lanes (FMA for the squares; masked
+//            tail), halves added, 8-lane tree; then the reference's per-element
+//            ((x - mean) * scale) * w + b.
+//   gelu: the reference's x / (1 + exp(-2c (x + 0.044715 x^3))) with exp16 (inner terms as the
+//            reference: separate mul and add, no FMA).
+//   relu: max(x, +0) = the reference's x > 0 ? x : +0 bit for bit.
 //   attention: each score is a dot over hd in 16 lanes with FMA (hd % 16 tail masked), halves
 //            added and lanes summed by an add tree, times scale; softmax as above; the
 //            weighted sum of values is the reference's (out[i] = 0, then += scores[j] * v_j[i],
@@ -188,6 +194,69 @@ void swiglu(float* gate, const float* up, size_t n) {
     _mm512_mask_storeu_ps(
         gate + i, m,
         silu_mul(_mm512_maskz_loadu_ps(m, gate + i), _mm512_maskz_loadu_ps(m, up + i)));
+  }
+}
+
+void layernorm(float* y, const float* x, const float* w, const float* b, size_t n, float eps) {
+  __m512 acc = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(x + i));
+  const __mmask16 tail = tail_mask(n - i);
+  if (i < n) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(tail, x + i));
+  const float mean = hsum16(acc) / static_cast<float>(n);
+  const __m512 vmean = _mm512_set1_ps(mean);
+  acc = _mm512_setzero_ps();
+  for (i = 0; i + 16 <= n; i += 16) {
+    const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + i), vmean);
+    acc = _mm512_fmadd_ps(d, d, acc);
+  }
+  if (i < n) {
+    const __m512 d = _mm512_maskz_sub_ps(tail, _mm512_maskz_loadu_ps(tail, x + i), vmean);
+    acc = _mm512_fmadd_ps(d, d, acc);
+  }
+  const float var = hsum16(acc) / static_cast<float>(n) + eps;
+  const float scale = 1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(var)));
+  const __m512 vs = _mm512_set1_ps(scale);
+  auto row = [&](__m512 xv, __m512 wv, __m512 bv) {
+    return _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(xv, vmean), vs), wv), bv);
+  };
+  for (i = 0; i + 16 <= n; i += 16) {
+    _mm512_storeu_ps(y + i,
+                     row(_mm512_loadu_ps(x + i), _mm512_loadu_ps(w + i), _mm512_loadu_ps(b + i)));
+  }
+  if (i < n) {
+    _mm512_mask_storeu_ps(
+        y + i, tail,
+        row(_mm512_maskz_loadu_ps(tail, x + i), _mm512_maskz_loadu_ps(tail, w + i),
+            _mm512_maskz_loadu_ps(tail, b + i)));
+  }
+}
+
+namespace {
+__m512 gelu16(__m512 v) {
+  const __m512 v3 = _mm512_mul_ps(_mm512_mul_ps(v, v), v);
+  const __m512 inner = _mm512_add_ps(v, _mm512_mul_ps(_mm512_set1_ps(0.044715f), v3));
+  const __m512 e = exp16(_mm512_mul_ps(_mm512_set1_ps(-1.5957691216057308f), inner));
+  return _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+}
+}  // namespace
+
+void gelu(float* x, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, gelu16(_mm512_loadu_ps(x + i)));
+  if (i < n) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(x + i, m, gelu16(_mm512_maskz_loadu_ps(m, x + i)));
+  }
+}
+
+void relu(float* x, size_t n) {
+  const __m512 zero = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_max_ps(_mm512_loadu_ps(x + i), zero));
+  if (i < n) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(x + i, m, _mm512_max_ps(_mm512_maskz_loadu_ps(m, x + i), zero));
   }
 }
 
