@@ -111,6 +111,13 @@ class HttpServer::Impl {
   template <class Stream>
   int stream_sse(Stream& stream, Conn& c, const Generation& g, unsigned version, std::string* text,
                  int32_t* tokens);
+  // Waits for a non-streaming generation; nullopt if the client went away first (cancelled).
+  std::optional<HttpResponse> collect_response(Conn& c, const Generation& g, std::string* text,
+                                               int32_t* tokens);
+  // One access-log line; prompt and output only with --log-content.
+  void log_request(const Conn& c, const std::string& method, const std::string& path, int status,
+                   double secs, bool generation, int32_t tokens, const std::string& body,
+                   const std::string& output) const;
   template <class Stream>
   void serve_websocket(Stream& stream, Conn& c, http::request<http::string_body> req);
   void add_common_headers(http::fields& f,
@@ -380,6 +387,43 @@ int HttpServer::Impl::stream_sse(Stream& stream, Conn& c, const Generation& g, u
   return 200;
 }
 
+std::optional<HttpResponse> HttpServer::Impl::collect_response(Conn& c, const Generation& g,
+                                                               std::string* text, int32_t* tokens) {
+  ResponseCollector collect(g);
+  DisconnectWatch watch(c.fd());
+  std::vector<TaskEvent> events;
+  for (;;) {
+    events.clear();
+    const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
+    if (watch.gone()) {
+      g.task->cancel();
+      return std::nullopt;
+    }
+    if (!got) continue;
+    std::optional<HttpResponse> res;
+    for (const TaskEvent& e : events) {
+      *text += e.text;
+      if (e.done) *tokens = e.completion_tokens;
+      if (!res) res = collect.on_event(e);
+    }
+    if (res) return res;
+  }
+}
+
+void HttpServer::Impl::log_request(const Conn& c, const std::string& method,
+                                   const std::string& path, int status, double secs,
+                                   bool generation, int32_t tokens, const std::string& body,
+                                   const std::string& output) const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " -> %d in %.1f ms", status, secs * 1000.0);
+  std::string line = c.peer + " " + method + " " + json::quote(path, 80) + buf;
+  if (generation) line += ", " + std::to_string(tokens) + " tokens";
+  if (opt.log_content && generation) {
+    line += "\n  request: " + json::quote(body, 4096) + "\n  output: " + json::quote(output, 4096);
+  }
+  log(line);
+}
+
 template <class Stream>
 void HttpServer::Impl::serve_http(Stream& stream, Conn& c) {
   beast::flat_buffer buffer;
@@ -459,43 +503,16 @@ void HttpServer::Impl::serve_http(Stream& stream, Conn& c) {
       status = stream_sse(stream, c, *routed.generation, req.version(), &out_text, &out_tokens);
       alive = keep && status == 200 && req.version() >= 11;
     } else {
-      const Generation& g = *routed.generation;
-      ResponseCollector collect(g);
-      DisconnectWatch watch(c.fd());
-      std::optional<HttpResponse> res;
-      std::vector<TaskEvent> events;
-      while (!res) {
-        events.clear();
-        const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
-        if (watch.gone()) break;
-        if (!got) continue;
-        for (const TaskEvent& e : events) {
-          out_text += e.text;
-          if (e.done) out_tokens = e.completion_tokens;
-          if (!res) res = collect.on_event(e);
-        }
-      }
-      if (!res) {
-        g.task->cancel();
-        status = 499;
-        alive = false;
-      } else {
-        status = res->status;
-        alive = write_response(stream, c, *res, req.version(), keep, false) && keep;
-      }
+      std::optional<HttpResponse> res =
+          collect_response(c, *routed.generation, &out_text, &out_tokens);
+      status = res ? res->status : 499;  // 499: the client went away first
+      alive = res && write_response(stream, c, *res, req.version(), keep, false) && keep;
     }
     const double secs = seconds_since(arrival);
     service->metrics().request_done(routed.route, status, secs);
     if (opt.log_requests) {
-      char buf[160];
-      std::snprintf(buf, sizeof buf, " -> %d in %.1f ms", status, secs * 1000.0);
-      std::string line = c.peer + " " + method + " " + json::quote(path, 80) + buf;
-      if (routed.generation) line += ", " + std::to_string(out_tokens) + " tokens";
-      if (opt.log_content && routed.generation) {
-        line += "\n  request: " + json::quote(hreq.body, 4096) +
-                "\n  output: " + json::quote(out_text, 4096);
-      }
-      log(line);
+      log_request(c, method, path, status, secs, routed.generation.has_value(), out_tokens,
+                  hreq.body, out_text);
     }
     if (!alive) return;
   }
