@@ -109,9 +109,6 @@ TEST(ServerEngine, ConcurrentRequestsMatchEachAlone) {
   }
   // The test is only meaningful if the requests really shared decode steps.
   const std::string m = metrics.render();
-  EXPECT_NE(m.find("slim_batch_size_bucket{le=\"3\"} "), std::string::npos);
-  EXPECT_EQ(m.find("slim_batch_size_bucket{le=\"3\"} " + std::to_string(0)), std::string::npos)
-      << "no step ran with fewer than four sequences? " << m;
   const size_t p3 = m.find("slim_batch_size_bucket{le=\"3\"} ");
   const size_t p4 = m.find("slim_batch_size_bucket{le=\"4\"} ");
   ASSERT_NE(p3, std::string::npos);
