@@ -1,12 +1,15 @@
 #include "convert_types.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
 #include "core/checked.hpp"
+#include "core/thread_pool.hpp"
 #include "format/gguf.hpp"
 #include "format/gguf_writer.hpp"
 #include "quant/quantize.hpp"
+#include "quant/weighted.hpp"
 
 namespace slim::toolkit {
 
@@ -55,8 +58,43 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
   plan.reserve(in.tensors().size());
   for (const gguf::TensorInfo& t : in.tensors())
     plan.push_back({std::string(t.name), t.n_dims, t.ne[0], t.type});
-  const std::vector<TensorType> types =
+  std::vector<TensorType> types =
       choose_tensor_types(target, mix_model_of(in), plan, options.pure, notes);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const std::optional<TensorType>& over = plan[i].name == "output.weight" ? options.output_type
+                                            : plan[i].name == "token_embd.weight"
+                                                ? options.embedding_type
+                                                : std::nullopt;
+    if (!over) continue;
+    uint64_t unused = 0;
+    if (!can_quantize(*over) || !row_bytes(*over, plan[i].ne0, &unused)) {
+      return invalid_argument("convert: cannot store '" + plan[i].name + "' (rows of " +
+                              std::to_string(plan[i].ne0) + ") as " +
+                              std::string(type_name(*over)));
+    }
+    types[i] = *over;
+  }
+  size_t weighted_tensors = 0;
+  if (options.imatrix != nullptr) {
+    for (size_t i = 0; i < plan.size(); ++i) {
+      if (types[i] == plan[i].type || !has_weighted_quantizer(types[i])) continue;
+      const std::vector<float>* w = options.imatrix->find(plan[i].name);
+      if (w == nullptr) continue;
+      if (w->size() != plan[i].ne0) {
+        return invalid_argument("convert: imatrix entry '" + plan[i].name + "' has " +
+                                std::to_string(w->size()) + " values, the tensor's rows have " +
+                                std::to_string(plan[i].ne0) + " (imatrix of another model?)");
+      }
+      ++weighted_tensors;
+    }
+    if (notes != nullptr) {
+      notes->push_back("imatrix: " + std::to_string(weighted_tensors) +
+                       " tensors quantized with importance weights (Q8_0 and float tensors ignore "
+                       "the imatrix)");
+    }
+  }
+  const int n_threads = options.n_threads > 0 ? options.n_threads : ThreadPool::default_threads();
+  auto pool = std::make_shared<ThreadPool>(std::max(1, std::min(n_threads, 256)));
 
   gguf::GgufWriter out;
   for (const gguf::KeyValue& kv : in.metadata()) {
@@ -105,17 +143,41 @@ Status convert_gguf_types(const std::string& in_path, const std::string& out_pat
     }
     const uint64_t rows = row == 0 ? 0 : t.n_elements / row;  // no division by an empty row
     const TensorType from = t.type;
+    const std::vector<float>* qw = options.imatrix != nullptr && has_weighted_quantizer(to)
+                                       ? options.imatrix->find(name)
+                                       : nullptr;
+    // Rows are split statically across threads; each row's bytes depend only on the row.
     auto convert = [=](uint8_t* dst, size_t n) -> Status {
       uint64_t need = 0;
       if (!checked_mul(rows, dst_row_bytes, &need) || need != n) {
         return internal_error("convert: output size mismatch");
       }
-      std::vector<float> buf(static_cast<size_t>(row));
-      for (uint64_t r = 0; r < rows; ++r) {
-        SLIM_TRY(dequantize_row(from, src + r * src_row_bytes, buf.data(), buf.size()));
-        Status st = quantize_row(to, buf.data(), dst + r * dst_row_bytes, buf.size());
-        if (!st) return st.with_context("row " + std::to_string(r));
+      const int nt =
+          static_cast<int>(std::min<uint64_t>(rows, static_cast<uint64_t>(pool->size())));
+      std::vector<Status> status(static_cast<size_t>(std::max(nt, 1)));
+      auto job = [&](int ti, int tn) {
+        if (ti >= nt) return;
+        size_t r0 = 0, r1 = 0;
+        split_range(static_cast<size_t>(rows), ti, tn < nt ? tn : nt, &r0, &r1);
+        std::vector<float> buf(static_cast<size_t>(row));
+        for (size_t r = r0; r < r1; ++r) {
+          Status st = dequantize_row(from, src + r * src_row_bytes, buf.data(), buf.size());
+          if (st) {
+            st = quantize_row_weighted(to, buf.data(), dst + r * dst_row_bytes, buf.size(),
+                                       qw != nullptr ? qw->data() : nullptr);
+          }
+          if (!st) {
+            status[static_cast<size_t>(ti)] = st.with_context("row " + std::to_string(r));
+            return;
+          }
+        }
+      };
+      if (nt > 1) {
+        pool->run(job);
+      } else {
+        ThreadPool::run_inline(job);
       }
+      for (const Status& st : status) SLIM_TRY(st);
       report();
       return Status::ok();
     };

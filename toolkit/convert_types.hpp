@@ -4,10 +4,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "imatrix_file.hpp"
 #include "quant/types.hpp"
 #include "quant_mix.hpp"
 #include "slim/status.hpp"
@@ -27,6 +29,16 @@ struct ConvertOptions {
   // Every quantized matrix gets the file type's base type (llama-quantize --pure): no larger
   // types for the output head, attention V or FFN down. Row-length fallbacks still apply.
   bool pure = false;
+  // Importance matrix (slim imatrix / llama-imatrix): matrices with an entry are quantized with
+  // the weighted quantizers (quant/weighted.hpp) where the type has one. Not owned; may be null.
+  // Without it the output is bit-identical to ggml's reference quantizers.
+  const Imatrix* imatrix = nullptr;
+  // Overrides for output.weight and token_embd.weight (llama-quantize's --output-tensor-type,
+  // --token-embedding-type); empty = the recipe's choice. The row length must fit the type.
+  std::optional<TensorType> output_type;
+  std::optional<TensorType> embedding_type;
+  // Threads quantizing the rows of a tensor (0 = all cores). The output does not depend on it.
+  int n_threads = 1;
 };
 
 // Reads the GGUF model at in_path and writes it to out_path (atomically: via out_path + ".tmp")

@@ -16,6 +16,10 @@
 
 namespace slim {
 
+namespace kernels {
+class MatmulObserver;  // src/kernels/matmul.hpp (calibration tools: imatrix, activation ranges)
+}
+
 struct SessionParams {
   int32_t n_ctx = 0;      // context window in tokens; 0 = min(model's training context, 4096)
   int32_t n_threads = 0;  // 0 = all cores
@@ -93,6 +97,11 @@ class Session {
   void set_profiling(bool enabled);
   std::vector<std::pair<std::string, double>> op_seconds() const;
   int64_t profiled_forward_calls() const;
+
+  // Shows the input of every weight-matrix product of later forward passes to `observer`
+  // (not owned; nullptr to stop). For calibration tools (slim imatrix); called on the thread
+  // that runs eval.
+  void set_matmul_observer(kernels::MatmulObserver* observer);
 
   // Evaluates `prompt` (after what is already in the context) and samples up to
   // params.max_tokens tokens, streaming text to on_text.

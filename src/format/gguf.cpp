@@ -423,7 +423,9 @@ Status GgufFile::parse() {
       return p.fail(tn + ": row length " + std::to_string(t.ne[0]) + " is not a multiple of the " +
                     std::string(tr->name) + " block size " + std::to_string(tr->block_elems));
     }
-    if (!checked_mul(t.n_elements / tr->block_elems, tr->block_bytes, &t.n_bytes)) {
+    uint64_t row_size = 0;  // blocks plus the type's row header (W8A8's row scale)
+    if (!row_bytes(t.type, t.ne[0], &row_size) ||
+        !checked_mul(t.n_elements / t.ne[0], row_size, &t.n_bytes)) {
       return p.fail(tn + ": byte size overflows");
     }
     if (!r.read(&t.offset)) return p.fail("truncated reading data offset of " + tn);

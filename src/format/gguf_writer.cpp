@@ -258,7 +258,9 @@ Status GgufWriter::check_tensor(std::string_view name, TensorType type,
                             std::to_string(tr->block_elems));
   }
   uint64_t bytes = 0;
-  if (!checked_mul(n_elements / tr->block_elems, tr->block_bytes, &bytes) || bytes > SIZE_MAX) {
+  uint64_t row_size = 0;  // blocks plus the type's row header (W8A8's row scale)
+  if (!row_bytes(type, dims[0], &row_size) ||
+      !checked_mul(n_elements / dims[0], row_size, &bytes) || bytes > SIZE_MAX) {
     return invalid_argument(tn + ": byte size overflows");
   }
   out->name = std::string(name);

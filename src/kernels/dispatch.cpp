@@ -9,6 +9,7 @@
 #include "core/cpu_features.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/ref/ref.hpp"
+#include "kernels/w8a8.hpp"
 #include "quant/quantize.hpp"
 #if defined(SLIM_KERNELS_AVX2) || defined(SLIM_KERNELS_AVX512)
 #include "kernels/x86/x86.hpp"
@@ -88,6 +89,7 @@ KernelTable make_reference() {
   t.gelu = ref::gelu;
   t.relu = ref::relu;
   t.attention = ref::attention;
+  install_w8a8(t);
   return t;
 }
 
@@ -205,6 +207,7 @@ KernelTable make_table(Isa isa) {
     default:
       break;
   }
+  install_w8a8(t);
   return t;
 }
 

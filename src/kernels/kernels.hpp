@@ -8,7 +8,8 @@
 // activation format the dot product consumes (ActFormat). F32/F16/BF16 weights are dotted with
 // the F32 activations as they are; every block type (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K)
 // with a Q8 activation row made once per token per product by quantize_q8
-// (docs/adr/0003-q8-activations-and-dispatch.md).
+// (docs/adr/0003-q8-activations-and-dispatch.md). SlimLLM's W8A8 weights with a static int8
+// activation row made by quantize_i8 with the matrix's calibrated scale (ADR 0004).
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,16 @@
 
 namespace slim::kernels {
 
-inline constexpr uint32_t kMaxTypeId = 32;
+inline constexpr uint32_t kMaxTypeId = 32;  // ggml ids below this index the table directly
+// One more slot for SlimLLM's W8A8 (GGUF id 0x5338, far above ggml's ids).
+inline constexpr uint32_t kNumTypeSlots = kMaxTypeId + 1;
+inline constexpr uint32_t kW8A8Slot = kMaxTypeId;
+// The table slot of a type, or kNumTypeSlots if the table has none.
+inline uint32_t type_slot(TensorType t) {
+  const auto id = static_cast<uint32_t>(t);
+  if (id < kMaxTypeId) return id;
+  return t == TensorType::kW8A8 ? kW8A8Slot : kNumTypeSlots;
+}
 
 // Instruction sets a table can be built for. x86: AVX2 = AVX2+FMA+F16C; AVX-512 = F, BW, VL, DQ,
 // VNNI (+FMA, F16C). aarch64: NEON, NEON + dotprod.
@@ -37,6 +47,7 @@ bool parse_isa(std::string_view name, Isa* out);
 enum class ActFormat : uint8_t {
   kF32,  // the activation row itself: n floats
   kQ8,   // a Q8 activation row (below), made by KernelTable::quantize_q8
+  kI8,   // a static int8 activation row (below), made by KernelTable::quantize_i8
 };
 
 // Q8 activation row of n elements (n a multiple of 32), nb = n / 32 blocks, struct of arrays:
@@ -45,8 +56,15 @@ enum class ActFormat : uint8_t {
 //   int32_t s[nb]    at byte n + 4 * nb   s = sum of the block's 32 q (exact; offsets and mins)
 // No alignment is required (kernels use unaligned loads).
 inline constexpr size_t kQ8ActBlock = 32;
+// Static int8 activation row of n elements (W8A8), with the weight matrix's calibrated
+// per-tensor scale s (> 0):
+//   int8_t  qs[n]    at byte 0            v = x[j] / s, clamped `v > -127 ? v : -127` then
+//                                         `v < 127 ? v : 127` (nan -> -127), q = nearbyint(v)
+//   float   s        at byte n            the scale itself (the dot multiplies by it)
+// Values beyond +-127 s saturate silently (the calibration reports how often, ADR 0004).
 // Bytes of a prepared row of n elements in format f.
 inline size_t act_row_bytes(ActFormat f, size_t n) {
+  if (f == ActFormat::kI8) return n + sizeof(float);
   return f == ActFormat::kF32 ? n * sizeof(float) : n + 8 * (n / kQ8ActBlock);
 }
 
@@ -65,6 +83,9 @@ inline constexpr size_t kMaxMultiTok = 8;
 using DequantFn = void (*)(const void* row, float* y, size_t n);
 // Makes the Q8 activation row `act` (act_row_bytes(kQ8, n) bytes) from n floats (n % 32 == 0).
 using QuantizeActFn = void (*)(const float* x, void* act, size_t n);
+// Makes the static int8 activation row `act` (act_row_bytes(kI8, n) bytes) from n floats with
+// the scale s > 0 (n % 32 == 0).
+using QuantizeStaticActFn = void (*)(const float* x, float s, void* act, size_t n);
 
 struct TypeKernels {
   ActFormat act = ActFormat::kF32;  // what vec_dot's second operand is
@@ -78,8 +99,9 @@ struct TypeKernels {
 struct KernelTable {
   Isa isa = Isa::kScalar;
   const char* name = "scalar";
-  TypeKernels type[kMaxTypeId];  // indexed by TensorType id
+  TypeKernels type[kNumTypeSlots];  // indexed by type_slot(TensorType)
   QuantizeActFn quantize_q8 = nullptr;
+  QuantizeStaticActFn quantize_i8 = nullptr;
 
   // y = x / rms(x) * w (y may alias x)
   void (*rmsnorm)(float* y, const float* x, const float* w, size_t n, float eps) = nullptr;
@@ -107,8 +129,8 @@ struct KernelTable {
 
   const TypeKernels& of(TensorType t) const {
     static constexpr TypeKernels kNone{};
-    const auto id = static_cast<uint32_t>(t);
-    return id < kMaxTypeId ? type[id] : kNone;
+    const uint32_t slot = type_slot(t);
+    return slot < kNumTypeSlots ? type[slot] : kNone;
   }
 };
 

@@ -51,6 +51,36 @@ void run_rows(const std::vector<Part>& parts, const std::vector<size_t>& first, 
   }
 }
 
+// W8A8 parts: one static int8 row per token for each distinct activation scale (q, k and v
+// share their input and, calibrated on it, their scale), made before the rows are split.
+void prepare_static_i8(const KernelTable& K, std::vector<Part>& parts, const float* x,
+                       size_t n_tok) {
+  thread_local std::vector<uint8_t> scratch;
+  std::vector<float> scales;
+  size_t cols = 0;
+  for (const Part& p : parts) {
+    if (K.of(p.w->type).act != ActFormat::kI8) continue;
+    cols = static_cast<size_t>(p.w->cols);
+    if (std::find(scales.begin(), scales.end(), p.w->act_scale) == scales.end())
+      scales.push_back(p.w->act_scale);
+  }
+  const size_t n_scales = scales.size();
+  if (n_scales == 0) return;
+  const size_t stride = act_row_bytes(ActFormat::kI8, cols), per_scale = n_tok * stride;
+  if (scratch.size() < n_scales * per_scale) scratch.resize(n_scales * per_scale);
+  for (size_t i = 0; i < n_scales; ++i) {
+    for (size_t t = 0; t < n_tok; ++t)
+      K.quantize_i8(x + t * cols, scales[i], &scratch[i * per_scale + t * stride], cols);
+  }
+  for (Part& p : parts) {
+    if (K.of(p.w->type).act != ActFormat::kI8) continue;
+    for (size_t i = 0; i < n_scales; ++i) {
+      if (scales[i] == p.w->act_scale) p.act = &scratch[i * per_scale];
+    }
+    p.act_stride = stride;
+  }
+}
+
 }  // namespace
 
 void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, const float* x,
@@ -90,6 +120,7 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
       if (p.act_stride == stride && K.of(p.w->type).act == ActFormat::kQ8) p.act = scratch.data();
     }
   }
+  prepare_static_i8(K, parts, x, n_tok);
   auto job = [&](int index, int count) {
     size_t begin = 0, end = 0;
     split_range(total_rows, index, count, &begin, &end);

@@ -18,7 +18,8 @@ struct MatrixView {
   uint64_t rows = 0;
   uint64_t row_bytes = 0;
   const uint8_t* data = nullptr;
-  std::string_view name;  // the tensor's name in the model file (for calibration and messages)
+  std::string_view name;   // the tensor's name in the model file (for calibration and messages)
+  float act_scale = 0.0f;  // W8A8 only: the calibrated static activation scale s_x (> 0)
 
   const uint8_t* row(uint64_t r) const { return data + r * row_bytes; }
 };

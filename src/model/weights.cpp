@@ -1,6 +1,8 @@
 // Tensor binding and metadata reads shared by every architecture's loader.
 #include "model/weights.hpp"
 
+#include "model/w8a8_bind.hpp"
+
 #include "format/gguf.hpp"
 #include "kernels/kernels.hpp"
 #include "quant/quantize.hpp"
@@ -28,6 +30,7 @@ Result<kernels::MatrixView> bind_matrix(const TensorLookup& lookup, const std::s
     return corrupt("tensor '" + name + "' rows do not fit its type");
   m.data = t->data;
   m.name = t->name;
+  SLIM_TRY(bind_w8a8(lookup, &m));  // W8A8: activation scale and row-scale checks
   return m;
 }
 

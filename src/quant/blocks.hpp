@@ -89,12 +89,16 @@ inline void scale_min_k4(size_t j, const uint8_t* q, uint8_t* sc, uint8_t* m) {
 // make_qx_quants (rmse_type 1, no importance weights), make_q3_quants (do_rmse) and
 // make_qkx2_quants. Each returns the sub-block scale; L gets the levels (offset by nmax for the
 // symmetric fits, so 0..2*nmax-1), or zeros for an all-(near-)zero group.
-float make_qx_quants(int n, int nmax, const float* x, int8_t* L);
+// qw: per-element importance weights (ggml's quant_weights); null = x^2 (rmse_type 1).
+float make_qx_quants(int n, int nmax, const float* x, int8_t* L, const float* qw = nullptr);
 float make_q3_quants(int n, int nmax, const float* x, int8_t* L);
 // Asymmetric fit x ~ scale * L - the_min with L in 0..nmax, weighted by `weights`; Laux is n
 // bytes of scratch.
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
                        float* the_min, uint8_t* Laux, float rmin, float rdelta, int nstep,
                        bool use_mad);
+// ggml's make_qp_quants: levels 0..nmax for non-negative x with weights qw (the weighted K-quants
+// fit their sub-block scales and mins with it).
+float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* qw);
 
 }  // namespace slim::quant

@@ -34,9 +34,10 @@ float signed_max(int n, const float* x, float* amax_out) {
 
 }  // namespace
 
-// Symmetric levels l in [-nmax, nmax) with weights x^2: start from iscale = -nmax / max, take the
-// least-squares scale, then try 18 nearby iscales and keep the best (largest sumlx^2 / suml2).
-float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
+// Symmetric levels l in [-nmax, nmax) with weights qw (x^2 when qw is null): start from
+// iscale = -nmax / max, take the least-squares scale, then try 18 nearby iscales and keep the
+// best (largest sumlx^2 / suml2).
+float make_qx_quants(int n, int nmax, const float* x, int8_t* L, const float* qw) {
   float amax = 0.0f;
   const float max = signed_max(n, x, &amax);
   if (amax < kGroupMaxEps) {
@@ -49,7 +50,7 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
     for (int i = 0; i < n; ++i) {
       const int l = clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1);
       if (store) L[i] = static_cast<int8_t>(l + nmax);
-      const float w = x[i] * x[i];
+      const float w = qw != nullptr ? qw[i] : x[i] * x[i];
       const auto fl = static_cast<float>(l);
       *sumlx += w * x[i] * fl;
       *suml2 += w * fl * fl;
@@ -198,6 +199,77 @@ float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, ui
   }
   *the_min = -min;
   return scale;
+}
+
+// Non-negative levels 0..nmax for positive values x (sub-block scales or mins) with weights qw:
+// the best of 9 trial scales by weighted squared error, then weighted least squares refined
+// element by element (up to five sweeps), as ggml's make_qp_quants. L is uint8_t as in ggml
+// (a negative level wraps, exactly as there).
+float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* qw) {
+  float max = 0.0f;
+  for (int i = 0; i < n; ++i) max = std::max(max, x[i]);
+  if (max == 0.0f) {
+    for (int i = 0; i < n; ++i) L[i] = 0;
+    return 0.0f;
+  }
+  const auto nmaxf = static_cast<float>(nmax);
+  float iscale = nmaxf / max;
+  for (int i = 0; i < n; ++i) L[i] = static_cast<uint8_t>(nearest_int(iscale * x[i]));
+  const float scale = 1.0f / iscale;
+  float best_mse = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    const float diff = x[i] - scale * static_cast<float>(L[i]);
+    best_mse += qw[i] * diff * diff;
+  }
+  for (int is = -4; is <= 4; ++is) {
+    if (is == 0) continue;
+    const float iscale_is = (0.1f * static_cast<float>(is) + nmaxf) / max;
+    const float scale_is = 1.0f / iscale_is;
+    float mse = 0.0f;
+    for (int i = 0; i < n; ++i) {
+      const int l = std::min(nmax, nearest_int(iscale_is * x[i]));
+      const float diff = x[i] - scale_is * static_cast<float>(l);
+      mse += qw[i] * diff * diff;
+    }
+    if (mse < best_mse) {
+      best_mse = mse;
+      iscale = iscale_is;
+    }
+  }
+  float sumlx = 0.0f;
+  float suml2 = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    const int l = std::min(nmax, nearest_int(iscale * x[i]));
+    L[i] = static_cast<uint8_t>(l);
+    const auto fl = static_cast<float>(l);
+    sumlx += qw[i] * x[i] * fl;
+    suml2 += qw[i] * fl * fl;
+  }
+  for (int itry = 0; itry < 5; ++itry) {
+    int n_changed = 0;
+    for (int i = 0; i < n; ++i) {
+      const float w = qw[i];
+      const auto li = static_cast<float>(L[i]);
+      float slx = sumlx - w * x[i] * li;
+      float sl2 = suml2 - w * li * li;
+      if (slx > 0.0f && sl2 > 0.0f) {
+        const int new_l = std::min(nmax, nearest_int(x[i] * sl2 / slx));
+        if (new_l != static_cast<int>(L[i])) {
+          const auto fl = static_cast<float>(new_l);
+          slx += w * x[i] * fl;
+          sl2 += w * fl * fl;
+          if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+            L[i] = static_cast<uint8_t>(new_l);
+            sumlx = slx;
+            suml2 = sl2;
+            ++n_changed;
+          }
+        }
+      }
+    }
+    if (n_changed == 0) break;
+  }
+  return sumlx / suml2;
 }
 
 }  // namespace slim::quant

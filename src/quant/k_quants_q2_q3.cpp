@@ -42,6 +42,8 @@ int q3_k_scale(const uint8_t* scales, size_t b) {
   return low | (high << 4);
 }
 
+void finish_q2_k_block(const float* x, uint8_t* out, uint8_t* L);
+
 void quantize_q2_k_block(const float* x, uint8_t* out) {
   uint8_t L[kQK_K];
   uint8_t Laux[16];
@@ -76,8 +78,13 @@ void quantize_q2_k_block(const float* x, uint8_t* out) {
   } else {
     store_block_scale(out + kQ2_KDmin, 0.0f);
   }
-  // Requantize against the stored (fp16, 4-bit) scales and mins; groups whose scale rounds to 0
-  // keep the levels of the first fit, as in ggml.
+  finish_q2_k_block(x, out, L);
+}
+
+// Requantizes against the stored (fp16, 4-bit) scales and mins -- groups whose scale rounds to 0
+// keep the levels of the first fit, as in ggml -- and packs the 2-bit levels.
+void finish_q2_k_block(const float* x, uint8_t* out, uint8_t* L) {
+  const uint8_t* sc = out + kQ2_KScales;
   const float dd = block_scale(out + kQ2_KD);
   const float dmin = block_scale(out + kQ2_KDmin);
   for (size_t j = 0; j < 16; ++j) {
@@ -91,6 +98,8 @@ void quantize_q2_k_block(const float* x, uint8_t* out) {
   }
   pack_2bit(L, out + kQ2_KQs);
 }
+
+void finish_q3_k_block(const float* x, uint8_t* out, int8_t* L);
 
 void quantize_q3_k_block(const float* x, uint8_t* out) {
   int8_t L[kQK_K];
@@ -123,6 +132,13 @@ void quantize_q3_k_block(const float* x, uint8_t* out) {
   } else {
     store_block_scale(out + kQ3_KD, 0.0f);
   }
+  finish_q3_k_block(x, out, L);
+}
+
+// Requantizes against the stored d and 6-bit scales (sub-blocks whose scale is 0 keep the levels
+// in L, 0..7) and packs hmask and the low bits.
+void finish_q3_k_block(const float* x, uint8_t* out, int8_t* L) {
+  const uint8_t* sc = out + kQ3_KScales;
   const float dd = block_scale(out + kQ3_KD);
   for (size_t j = 0; j < 16; ++j) {
     const float d = dd * static_cast<float>(q3_k_scale(sc, j) - 32);
@@ -148,6 +164,94 @@ void quantize_q3_k_block(const float* x, uint8_t* out) {
 }
 
 }  // namespace
+
+namespace {
+
+// quantize_row_q2_K_impl with quant_weights: weights qw * sqrt(sigma2 + x^2) (sigma2 = mean x^2
+// of the super-block), make_qkx3_quants per sub-block of 16 (nmax 3, rmin -0.9, rdelta 0.05,
+// 37 steps), 4-bit scales and mins by make_qp_quants weighted by each sub-block's total weight.
+void quantize_q2_k_block_weighted(const float* x, const float* qw, uint8_t* out) {
+  uint8_t L[kQK_K];
+  uint8_t Laux[16];
+  float weight[16];
+  float mins[16];
+  float scales[16];
+  float sw[16];
+  float sumx2 = 0.0f;
+  for (size_t j = 0; j < kQK_K; ++j) sumx2 += x[j] * x[j];
+  const float sigma2 = sumx2 / static_cast<float>(kQK_K);
+  for (size_t j = 0; j < 16; ++j) {
+    for (size_t l = 0; l < 16; ++l) {
+      weight[l] = qw[16 * j + l] * std::sqrt(sigma2 + x[16 * j + l] * x[16 * j + l]);
+    }
+    float sumw = 0.0f;
+    for (size_t l = 0; l < 16; ++l) sumw += weight[l];
+    sw[j] = sumw;
+    scales[j] = make_qkx2_quants(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], Laux, -0.9f,
+                                 0.05f, 36, false);
+  }
+  uint8_t Ls[16];
+  uint8_t Lm[16];
+  const float dm = make_qp_quants(16, 15, scales, Ls, sw);
+  const float mm = make_qp_quants(16, 15, mins, Lm, sw);
+  store_block_scale(out + kQ2_KD, dm);
+  store_block_scale(out + kQ2_KDmin, mm);
+  uint8_t* sc = out + kQ2_KScales;
+  for (size_t j = 0; j < 16; ++j) sc[j] = static_cast<uint8_t>(Ls[j] | (Lm[j] << 4));
+  finish_q2_k_block(x, out, L);
+}
+
+// quantize_row_q3_K_impl with quant_weights: weights qw * sqrt(sigma2 + x^2) (sigma2 = 2 * mean
+// x^2 of the super-block), make_qx_quants per sub-block (nmax 4) with them, then the 6-bit scales
+// by make_qx_quants (nmax 32) weighted by each sub-block's total weight.
+void quantize_q3_k_block_weighted(const float* x, const float* qw, uint8_t* out) {
+  int8_t L[kQK_K];
+  float scales[16];
+  float weight[16];
+  float sw[16];
+  int8_t Ls[16];
+  float sumx2 = 0.0f;
+  for (size_t j = 0; j < kQK_K; ++j) sumx2 += x[j] * x[j];
+  const float sigma2 = 2.0f * sumx2 / static_cast<float>(kQK_K);
+  for (size_t j = 0; j < 16; ++j) {
+    for (size_t l = 0; l < 16; ++l) {
+      weight[l] = qw[16 * j + l] * std::sqrt(sigma2 + x[16 * j + l] * x[16 * j + l]);
+    }
+    float sumw = 0.0f;
+    for (size_t l = 0; l < 16; ++l) sumw += weight[l];
+    sw[j] = sumw;
+    scales[j] = make_qx_quants(16, 4, x + 16 * j, L + 16 * j, weight);
+  }
+  uint8_t* sc = out + kQ3_KScales;
+  std::memset(sc, 0, 12);
+  const float d_block = make_qx_quants(16, 32, scales, Ls, sw);
+  for (size_t j = 0; j < 16; ++j) {
+    int l = Ls[j];
+    if (j < 8) {
+      sc[j] = static_cast<uint8_t>(l & 0xf);
+    } else {
+      sc[j - 8] = static_cast<uint8_t>(sc[j - 8] | ((l & 0xf) << 4));
+    }
+    l >>= 4;
+    sc[j % 4 + 8] = static_cast<uint8_t>(sc[j % 4 + 8] | (l << (2 * (j / 4))));
+  }
+  store_block_scale(out + kQ3_KD, d_block);
+  finish_q3_k_block(x, out, L);
+}
+
+}  // namespace
+
+void quantize_q2_k_weighted(const float* src, uint8_t* dst, size_t n, const float* qw) {
+  for (size_t b = 0; b < n / kQK_K; ++b) {
+    quantize_q2_k_block_weighted(src + b * kQK_K, qw + b * kQK_K, dst + b * kQ2_KBytes);
+  }
+}
+
+void quantize_q3_k_weighted(const float* src, uint8_t* dst, size_t n, const float* qw) {
+  for (size_t b = 0; b < n / kQK_K; ++b) {
+    quantize_q3_k_block_weighted(src + b * kQK_K, qw + b * kQK_K, dst + b * kQ3_KBytes);
+  }
+}
 
 Status quantize_q2_k(const float* src, uint8_t* dst, size_t n) {
   SLIM_TRY(check_finite("Q2_K", src, n));

@@ -17,13 +17,16 @@ namespace slim::quant {
 
 namespace {
 
-void quantize_q6_k_block(const float* x, uint8_t* out) {
+// qw: importance weights of the 256 elements (quantize_row_q6_K_impl passes them to
+// make_qx_quants as they are), or null for the reference quantizer (weights x^2).
+void quantize_q6_k_block(const float* x, uint8_t* out, const float* qw) {
   int8_t L[kQK_K];
   float scales[16];
   float max_scale = 0.0f;
   float max_abs_scale = 0.0f;
   for (size_t ib = 0; ib < 16; ++ib) {
-    scales[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
+    scales[ib] =
+        make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, qw != nullptr ? qw + 16 * ib : nullptr);
     const float abs_scale = std::fabs(scales[ib]);
     if (abs_scale > max_abs_scale) {
       max_abs_scale = abs_scale;
@@ -97,8 +100,16 @@ void quantize_q8_k_block(const float* x, uint8_t* out) {
 
 Status quantize_q6_k(const float* src, uint8_t* dst, size_t n) {
   SLIM_TRY(check_finite("Q6_K", src, n));
-  for (size_t b = 0; b < n / kQK_K; ++b) quantize_q6_k_block(src + b * kQK_K, dst + b * kQ6_KBytes);
+  for (size_t b = 0; b < n / kQK_K; ++b) {
+    quantize_q6_k_block(src + b * kQK_K, dst + b * kQ6_KBytes, nullptr);
+  }
   return Status::ok();
+}
+
+void quantize_q6_k_weighted(const float* src, uint8_t* dst, size_t n, const float* qw) {
+  for (size_t b = 0; b < n / kQK_K; ++b) {
+    quantize_q6_k_block(src + b * kQK_K, dst + b * kQ6_KBytes, qw + b * kQK_K);
+  }
 }
 
 void dequantize_q6_k(const uint8_t* src, float* dst, size_t n) {

@@ -25,6 +25,7 @@ bool supported(TensorType type) {
     case TensorType::kQ5_K:
     case TensorType::kQ6_K:
     case TensorType::kQ8_K:
+    case TensorType::kW8A8:
       return true;
     default:
       return false;
@@ -95,6 +96,8 @@ Status quantize_row(TensorType type, const float* src, void* dst, size_t n) {
       return quant::quantize_q6_k(src, out, n);
     case TensorType::kQ8_K:
       return quant::quantize_q8_k(src, out, n);
+    case TensorType::kW8A8:
+      return quant::quantize_w8a8(src, out, n);
     default:
       break;
   }
@@ -146,6 +149,9 @@ Status dequantize_row(TensorType type, const void* src, float* dst, size_t n) {
       return Status::ok();
     case TensorType::kQ8_K:
       quant::dequantize_q8_k(in, dst, n);
+      return Status::ok();
+    case TensorType::kW8A8:
+      quant::dequantize_w8a8(in, dst, n);
       return Status::ok();
     default:
       break;

@@ -31,6 +31,9 @@ enum class TensorType : uint32_t {
   kI64 = 27,
   kF64 = 28,
   kBF16 = 30,
+  // SlimLLM-specific (no ggml equivalent; other GGUF engines refuse it): static int8 weights
+  // with a per-row float scale, for int8 x int8 products (docs/formats.md, ADR 0004).
+  kW8A8 = 0x5338,
 };
 
 struct TypeTraits {
@@ -48,7 +51,14 @@ std::string_view type_name(TensorType t);
 // Parses "F16", "q8_0" ... (case-insensitive). Returns false if unknown.
 bool parse_type_name(std::string_view name, TensorType* out);
 
-// Bytes of one row of `n` elements; false if n is not a multiple of the block size or overflows.
+// Bytes every row of a type carries before its blocks: 4 for W8A8 (the row's float scale), 0 for
+// every ggml type.
+uint32_t row_header_bytes(TensorType t);
+// True for types GGUF engines other than SlimLLM do not know (W8A8).
+bool is_slim_specific(TensorType t);
+
+// Bytes of one row of `n` elements (row header + blocks); false if n is not a multiple of the
+// block size or overflows.
 bool row_bytes(TensorType t, uint64_t n, uint64_t* bytes);
 
 }  // namespace slim

@@ -152,6 +152,10 @@ void Session::set_profiling(bool enabled) {
   impl_->state.profile = enabled ? &impl_->profile : nullptr;
 }
 
+void Session::set_matmul_observer(kernels::MatmulObserver* observer) {
+  impl_->state.observer = observer;
+}
+
 std::vector<std::pair<std::string, double>> Session::op_seconds() const {
   std::vector<std::pair<std::string, double>> out;
   for (int i = 0; i < static_cast<int>(Op::kCount); ++i) {

@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz server_request_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz quant_eval_fuzz w8a8_model_fuzz server_request_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -69,6 +69,18 @@ run hf_config_fuzz 16384 -- tests/data/hf_config || status=1
 # Chat templates: the real templates and the corrupt/hostile corpus.
 run chat_template_fuzz 16384 -dict="$root/tests/fuzz/jinja.dict" -- \
   tests/data/chat_templates tests/data/chat_templates/corrupt || status=1
+# imatrix.dat / logits base: seeds are the corpora with a selector byte in front (even = imatrix,
+# odd = logits base), made here in the temporary directory.
+mkdir -p "$tmp/quant_eval_seeds"
+for f in tests/data/corrupt/imatrix/*.dat; do
+  { printf '\x00'; cat "$f"; } >"$tmp/quant_eval_seeds/i_$(basename "$f")"
+done
+for f in tests/data/corrupt/logits/*.bin; do
+  { printf '\x01'; cat "$f"; } >"$tmp/quant_eval_seeds/l_$(basename "$f")"
+done
+run quant_eval_fuzz 65536 -- "$tmp/quant_eval_seeds" || status=1
+# Whole-model loading: the W8A8 corpus (tiny models, about 11 KB each).
+run w8a8_model_fuzz 32768 -- tests/data/corrupt/w8a8 || status=1
 # HTTP request bodies of `slim serve`: the corrupt-request corpus (and its manifest) as seeds.
 run server_request_fuzz 65536 -- tests/data/server/bad_requests || status=1
 exit "$status"

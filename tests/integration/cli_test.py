@@ -459,6 +459,29 @@ def case_chat_errors():
     # End of input and /exit both end the chat cleanly.
     p = chat("/exit\nnot read\n", "--chat-template", "chatml", "-n", "4")
     expect(p.stdout.decode() == "" and "turn" not in p.stderr.decode(), p.stderr.decode())
+def case_quantize_w8a8():
+    """SlimLLM's static int8: calibrated quantization, `slim info` says it is SlimLLM-specific,
+    greedy generation keeps the reference story's opening, missing --calib is a usage error."""
+    calib = os.path.join(A.shared, "eval/tinystories/sample.txt")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "m-w8a8.gguf")
+        p = run("quantize", gguf_model(), out, "W8A8", "--calib", calib)
+        err = p.stderr.decode()
+        expect("calibrated 30 W8A8 matrices" in err, f"calibration summary missing: {err}")
+        expect("other GGUF engines cannot load it" in err, err)
+        text = run("info", "-m", out).stdout.decode()
+        expect("W8A8 (SlimLLM-specific)" in text, f"slim info should flag W8A8: {text}")
+        info = json.loads(run("info", "-m", out, "--json").stdout)
+        expect(info["slim_specific_tensors"] == 30, info["slim_specific_tensors"])
+        types = {x["name"]: x["type"] for x in info["tensors"]}
+        expect(types["blk.0.attn_q.weight"] == "W8A8" and types["token_embd.weight"] == "Q8_0", types)
+        expect(types["blk.0.attn_q.weight.act_scale"] == "F32", types)
+        r = run_json(out, "--temp", "0", "-n", "16")
+        expect(r["tokens"][:8] == reference_ids()[:8], f"W8A8 greedy start {r['tokens'][:8]}")
+        p = run("quantize", gguf_model(), os.path.join(d, "x.gguf"), "W8A8", check=False)
+        expect(p.returncode == 2 and b"--calib" in p.stderr, "W8A8 without --calib: usage")
+        one_error_line(run("quantize", out, os.path.join(d, "y.gguf"), "W8A8", "--calib", calib,
+                           check=False), "full-precision")
 
 
 def main():

@@ -152,9 +152,47 @@ void check_more_blocks(const KernelTable& s, const KernelTable& r) {
   }
 }
 
+// W8A8 (kernels/w8a8.hpp): the static int8 quantizer bit-identical to the reference (nan, inf
+// included), and the dot equal to float(exact integer sum) * (s_w * s_x) on arbitrary weight
+// bytes (-128 included), misaligned.
+void check_w8a8(const KernelTable& s, const KernelTable& r) {
+  const std::string isa = s.name;
+  Rng rng{77};
+  const auto& k = s.of(TensorType::kW8A8);
+  check(k.act == ActFormat::kI8 && k.vec_dot != nullptr && s.quantize_i8 != nullptr,
+        isa + " W8A8: static int8 activations");
+  for (size_t nb : {1, 2, 3, 4, 5, 7, 8, 9, 33, 64}) {
+    const size_t n = nb * 32;
+    const std::string at = isa + " W8A8 blocks " + std::to_string(nb);
+    std::vector<float> x = activations(rng, n);
+    const float sx = 0.02f * float(nb);
+    Buffer a(n + 4, 1), b(n + 4, 0);
+    s.quantize_i8(x.data(), sx, a.p, n);
+    r.quantize_i8(x.data(), sx, b.p, n);
+    check(std::memcmp(a.p, b.p, n + 4) == 0, at + ": quantize_i8 bit-identical");
+    for (int rep = 0; rep < 3; ++rep) {
+      Buffer w(n + 4, size_t(rep));
+      const float sw = std::fabs(rng.uniform()) * 0.1f;
+      std::memcpy(w.p, &sw, 4);
+      int64_t isum = 0;
+      for (size_t j = 0; j < n; ++j) {
+        const auto byte = rep == 2 ? uint8_t{0x80} : static_cast<uint8_t>(rng.uniform() * 256.0f);
+        w.p[4 + j] = byte;
+        isum += int64_t(static_cast<int8_t>(byte)) * static_cast<int8_t>(b.p[j]);
+      }
+      const float want = static_cast<float>(isum) * (sw * sx);
+      const float got = k.vec_dot(w.p, b.p, n);
+      check(slim::f32_to_bits(got) == slim::f32_to_bits(want),
+            at + " rep " + std::to_string(rep) + ": vec_dot exact (" + std::to_string(got) +
+                " vs " + std::to_string(want) + ")");
+    }
+  }
+}
+
 void check_table(const KernelTable& s, const KernelTable& r) {
   const std::string isa = s.name;
   check_more_blocks(s, r);
+  check_w8a8(s, r);
   Rng rng{1};
   for (size_t nb : {1, 3, 7, 8, 9, 24, 31, 33, 257}) {
     const size_t n = nb * 32;

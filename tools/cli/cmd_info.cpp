@@ -16,6 +16,13 @@ std::string shape_string(const std::vector<uint64_t>& shape) {
   return s + "]";
 }
 
+// Tensors of types only SlimLLM reads (W8A8, quant/types.hpp is_slim_specific).
+size_t count_slim_specific(const std::vector<TensorSummary>& tensors) {
+  size_t n = 0;
+  for (const TensorSummary& t : tensors) n += t.type == "W8A8" ? 1 : 0;
+  return n;
+}
+
 void print_text(const ModelInfo& i, const std::vector<TensorSummary>& tensors, bool list_tensors) {
   std::printf("format:        %s\n", i.format.c_str());
   std::printf("architecture:  %s%s%s\n", i.architecture.c_str(),
@@ -26,6 +33,12 @@ void print_text(const ModelInfo& i, const std::vector<TensorSummary>& tensors, b
   std::printf("parameters:    %llu (%.2f M)\n", static_cast<unsigned long long>(i.n_params),
               static_cast<double>(i.n_params) / 1e6);
   std::printf("weight type:   %s (dominant)\n", i.file_type.c_str());
+  if (const size_t n = count_slim_specific(tensors)) {
+    std::printf(
+        "note:          %zu tensors are W8A8 (SlimLLM-specific): other GGUF engines cannot "
+        "load this file\n",
+        n);
+  }
   std::printf(
       "shape:         n_embd %d, n_ff %d, n_layer %d, n_head %d, n_head_kv %d, head_dim %d\n",
       i.n_embd, i.n_ff, i.n_layer, i.n_head, i.n_head_kv, i.n_head > 0 ? i.n_embd / i.n_head : 0);
@@ -60,6 +73,7 @@ void print_json(const ModelInfo& i, const std::vector<TensorSummary>& tensors) {
   j.key("file_bytes").value(i.file_bytes);
   j.key("n_params").value(i.n_params);
   j.key("file_type").value(i.file_type);
+  j.key("slim_specific_tensors").value(static_cast<uint64_t>(count_slim_specific(tensors)));
   j.key("n_vocab").value(i.n_vocab);
   j.key("n_embd").value(i.n_embd);
   j.key("n_ff").value(i.n_ff);

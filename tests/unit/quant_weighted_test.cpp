@@ -1,0 +1,131 @@
+// Importance-weighted quantization (quant/weighted.hpp) against the independent numpy
+// transcription of ggml's quantize_row_*_impl: tests/ref/quant_imatrix_ref.py ->
+// tests/data/quant/quant_imatrix_ref.txt (bytes must match bit for bit).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "quant/quantize.hpp"
+#include "quant/weighted.hpp"
+
+namespace slim {
+namespace {
+
+struct WeightedCase {
+  std::string name;
+  TensorType type = TensorType::kF32;
+  size_t n = 0;
+  std::vector<float> x, w;
+  std::vector<uint8_t> bytes;
+};
+
+std::vector<float> floats_from_hex(std::istringstream& in) {
+  std::vector<float> out;
+  std::string word;
+  while (in >> word) {
+    const auto u = static_cast<uint32_t>(std::stoul(word, nullptr, 16));
+    float v;
+    std::memcpy(&v, &u, 4);
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<WeightedCase> load_cases() {
+  std::ifstream f(std::string(SLIM_TEST_DATA_DIR) + "/quant/quant_imatrix_ref.txt");
+  EXPECT_TRUE(f.good());
+  std::vector<WeightedCase> out;
+  std::string line;
+  WeightedCase c;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream in(line);
+    std::string tag;
+    in >> tag;
+    if (tag == "case") {
+      std::string type;
+      c = WeightedCase{};
+      in >> c.name >> type >> c.n;
+      EXPECT_TRUE(parse_type_name(type, &c.type)) << type;
+    } else if (tag == "x") {
+      c.x = floats_from_hex(in);
+    } else if (tag == "w") {
+      c.w = floats_from_hex(in);
+    } else if (tag == "bytes") {
+      std::string hex;
+      in >> hex;
+      for (size_t i = 0; i + 1 < hex.size(); i += 2)
+        c.bytes.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+    } else if (tag == "end") {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+TEST(QuantWeighted, MatchesNumpyTranscriptionOfGgml) {
+  const auto cases = load_cases();
+  ASSERT_EQ(cases.size(), 65u);
+  int differs_from_unweighted = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    ASSERT_EQ(c.x.size(), c.n);
+    ASSERT_EQ(c.w.size(), c.n);
+    std::vector<uint8_t> got(c.bytes.size(), 0xAA);
+    ASSERT_TRUE(quantize_row_weighted(c.type, c.x.data(), got.data(), c.n, c.w.data()).is_ok());
+    EXPECT_EQ(got, c.bytes);
+    std::vector<uint8_t> plain(c.bytes.size());
+    ASSERT_TRUE(quantize_row(c.type, c.x.data(), plain.data(), c.n).is_ok());
+    if (plain != c.bytes) ++differs_from_unweighted;
+  }
+  // The weights change the encoding for most rows (else the fixture would not test them).
+  EXPECT_GE(differs_from_unweighted, 50);
+}
+
+TEST(QuantWeighted, NullWeightsAreExactlyTheUnweightedQuantizer) {
+  std::vector<float> x(256);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 101) / 17.0f - 3.0f;
+  for (TensorType t : {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0, TensorType::kQ5_1,
+                       TensorType::kQ8_0, TensorType::kQ4_K, TensorType::kQ6_K, TensorType::kF16}) {
+    uint64_t bytes = 0;
+    ASSERT_TRUE(row_bytes(t, x.size(), &bytes));
+    std::vector<uint8_t> a(bytes), b(bytes);
+    ASSERT_TRUE(quantize_row(t, x.data(), a.data(), x.size()).is_ok());
+    ASSERT_TRUE(quantize_row_weighted(t, x.data(), b.data(), x.size(), nullptr).is_ok());
+    EXPECT_EQ(a, b) << type_name(t);
+  }
+  // Types without a weighted path ignore the weights (as ggml does for Q8_0).
+  std::vector<float> w(x.size(), 2.0f);
+  std::vector<uint8_t> a(34 * 8), b(34 * 8);
+  ASSERT_TRUE(quantize_row(TensorType::kQ8_0, x.data(), a.data(), x.size()).is_ok());
+  ASSERT_TRUE(
+      quantize_row_weighted(TensorType::kQ8_0, x.data(), b.data(), x.size(), w.data()).is_ok());
+  EXPECT_EQ(a, b);
+}
+
+TEST(QuantWeighted, RejectsBadWeightsAndInputs) {
+  std::vector<float> x(32, 1.0f), w(32, 1.0f);
+  std::vector<uint8_t> out(18);
+  w[3] = -1.0f;
+  Status st = quantize_row_weighted(TensorType::kQ4_0, x.data(), out.data(), 32, w.data());
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("importance weight 3"), std::string::npos) << st.message();
+  w[3] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_FALSE(
+      quantize_row_weighted(TensorType::kQ4_0, x.data(), out.data(), 32, w.data()).is_ok());
+  w[3] = 1.0f;
+  x[0] = std::numeric_limits<float>::infinity();
+  EXPECT_FALSE(
+      quantize_row_weighted(TensorType::kQ4_0, x.data(), out.data(), 32, w.data()).is_ok());
+  EXPECT_FALSE(
+      quantize_row_weighted(TensorType::kQ4_0, x.data(), out.data(), 31, w.data()).is_ok());
+}
+
+}  // namespace
+}  // namespace slim
