@@ -3,7 +3,8 @@
 set -euo pipefail
 PACKAGES=(cmake ninja-build g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
           clang-format python3 python3-numpy python3-jinja2 libpcre2-dev libicu-dev nlohmann-json3-dev
-          g++-aarch64-linux-gnu qemu-user ca-certificates)
+          g++-aarch64-linux-gnu qemu-user ca-certificates
+          libboost-dev libssl-dev prometheus chromium nodejs)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,7 +16,7 @@ build="$root/build-fuzz"
 
 cd "$root"
 cmake --preset fuzz >/dev/null || exit 2
-cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz quant_eval_fuzz model_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
+cmake --build --preset fuzz --target gguf_fuzz llama2c_fuzz tokenizer_json_fuzz safetensors_fuzz torch_pickle_fuzz hf_config_fuzz chat_template_fuzz quant_eval_fuzz model_fuzz server_request_fuzz -j "${SLIM_FUZZ_JOBS:-2}" || exit 2
 
 # New inputs found by a run go to $SLIM_FUZZ_CORPUS/<target> if set (kept, to resume later),
 # else to a temporary directory.
@@ -92,4 +92,6 @@ run quant_eval_fuzz 65536 -- "$tmp/quant_eval_seeds" || status=1
 # Model loading: the tiny checkpoints of every architecture and the real stories260K.
 run model_fuzz 1200000 -dict="$root/tests/fuzz/gguf.dict" -- \
   "$tmp/model_seeds" tests/data/corrupt/w8a8 "$shared/models/stories260K" || status=1
+# HTTP request bodies of `slim serve`: the corrupt-request corpus (and its manifest) as seeds.
+run server_request_fuzz 65536 -- tests/data/server/bad_requests || status=1
 exit "$status"

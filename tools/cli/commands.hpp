@@ -20,6 +20,7 @@ int cmd_compare_quants(const std::vector<std::string>& args);
 // `slim quantize IN OUT W8A8 --calib TEXT` (cmd_quantize_w8a8.cpp).
 bool is_w8a8_type(const std::string& s);
 int cmd_quantize_w8a8(const std::vector<std::string>& args);
+int cmd_serve(const std::vector<std::string>& args);
 
 // Prints "slim <cmd>: <message>" to stderr and returns 1.
 int fail(const std::string& cmd, const std::string& message);

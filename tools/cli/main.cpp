@@ -26,6 +26,7 @@ const char kUsage[] =
     "  perplexity  PPL and KLD:        slim perplexity -m MODEL -f TEXT [--kl-base BASE] [--json]\n"
     "  imatrix   importance matrix:    slim imatrix -m MODEL -f CALIB.txt -o FILE.imatrix\n"
     "  compare-quants  size vs quality: slim compare-quants -m F32.gguf -f TEXT -o DIR\n"
+    "  serve     OpenAI-compatible HTTP server: slim serve -m MODEL [--port 8080] [--parallel 4]\n"
     "\n"
     "run 'slim <command> --help' for the options of a command.\n";
 
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   if (cmd == "perplexity") return slim::cli::cmd_perplexity(args);
   if (cmd == "imatrix") return slim::cli::cmd_imatrix(args);
   if (cmd == "compare-quants") return slim::cli::cmd_compare_quants(args);
+  if (cmd == "serve") return slim::cli::cmd_serve(args);
   std::fprintf(stderr, "slim: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }
