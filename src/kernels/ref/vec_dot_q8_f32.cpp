@@ -19,13 +19,16 @@ namespace slim::kernels::ref {
 
 float vec_dot_q8_0_f32(const void* row, const void* act, size_t n) {
   const auto* blocks = static_cast<const uint8_t*>(row);
-  const auto* x = static_cast<const float*>(act);
+  // The activation row may be at any address (callers and tests pass misaligned rows): read
+  // it with memcpy, never through a float pointer.
+  const auto* x = static_cast<const uint8_t*>(act);
   constexpr size_t kLanes = 8;
   const size_t nb = n / quant::kQ8_0Elems;
   float acc[kLanes] = {};
   for (size_t b = 0; b < nb; ++b) {
     const uint8_t* blk = blocks + b * quant::kQ8_0Bytes;
-    const float* xb = x + b * quant::kQ8_0Elems;
+    float xb[quant::kQ8_0Elems];
+    std::memcpy(xb, x + b * quant::kQ8_0Elems * sizeof(float), sizeof(xb));
     float q[quant::kQ8_0Elems];
     for (size_t j = 0; j < quant::kQ8_0Elems; ++j) {
       int8_t v;
