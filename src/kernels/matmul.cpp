@@ -91,8 +91,16 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
   // across threads: the prepared bytes depend only on x, so each output is the same for any
   // split (and the same as a matmul of each matrix alone).
   thread_local std::vector<uint8_t> scratch;  // grows to the largest product seen
-  std::vector<Part> parts(n_w);
-  std::vector<size_t> first(n_w);
+  // Reused per thread: this runs a few hundred times per decoded token, so no allocation here
+  // once the largest group has been seen.
+  // (References, not the thread_local names, are what the job lambda captures: inside it a
+  // thread_local name would mean the worker thread's own copy.)
+  thread_local std::vector<Part> parts_reused;
+  thread_local std::vector<size_t> first_reused;
+  std::vector<Part>& parts = parts_reused;
+  std::vector<size_t>& first = first_reused;
+  parts.resize(n_w);
+  first.resize(n_w);
   size_t total_rows = 0, work = 0, q8_cols = 0;
   for (size_t i = 0; i < n_w; ++i) {
     const MatrixView& w = *ws[i];
