@@ -24,10 +24,57 @@ struct Part {
   size_t act_stride;
 };
 
+// Software prefetch of the weight bytes a thread is about to read. One decoded token streams
+// every weight once; the hardware prefetcher alone leaves each core waiting on memory between
+// rows (measured: decode +60 % with this on the 135M shape, docs/PERFORMANCE.md). The cursor
+// walks the thread's byte spans (one per matrix of the group) kPrefetchBytes ahead of the rows
+// being computed. Prefetches change no result.
+constexpr size_t kPrefetchBytes = 4096;
+constexpr size_t kLine = 64;
+
+class Prefetcher {
+ public:
+  struct Span {
+    const uint8_t* begin;
+    size_t bytes;
+  };
+  Prefetcher(const Span* spans, size_t n) : spans_(spans), n_(n) {}
+  // Called before reading `bytes` more: keeps the cursor kPrefetchBytes past them.
+  void advance(size_t bytes) {
+    consumed_ += bytes;
+    while (issued_ < consumed_ + kPrefetchBytes && span_ < n_) {
+      const Span& s = spans_[span_];
+      __builtin_prefetch(s.begin + offset_, 0, 3);
+      offset_ += kLine;
+      issued_ += kLine;
+      if (offset_ >= s.bytes) {
+        issued_ -= offset_ - s.bytes;  // count only the span's own bytes
+        ++span_;
+        offset_ = 0;
+      }
+    }
+  }
+
+ private:
+  const Span* spans_;
+  size_t n_;
+  size_t span_ = 0, offset_ = 0;
+  size_t consumed_ = 0, issued_ = 0;
+};
+
 // Rows [begin, end) of the group's concatenated rows: part p's row r is global row
 // first[p] + r. Each output element is one kernel call, whatever the split.
 void run_rows(const std::vector<Part>& parts, const std::vector<size_t>& first, size_t n_tok,
               size_t begin, size_t end) {
+  thread_local std::vector<Prefetcher::Span> spans;
+  spans.clear();
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const size_t rows = static_cast<size_t>(parts[p].w->rows);
+    const size_t lo = std::max(begin, first[p]), hi = std::min(end, first[p] + rows);
+    if (lo < hi)
+      spans.push_back({parts[p].w->row(lo - first[p]), (hi - lo) * parts[p].w->row_bytes});
+  }
+  Prefetcher prefetch(spans.data(), spans.size());
   for (size_t p = 0; p < parts.size(); ++p) {
     const Part& P = parts[p];
     const size_t rows = static_cast<size_t>(P.w->rows);
@@ -36,6 +83,7 @@ void run_rows(const std::vector<Part>& parts, const std::vector<size_t>& first, 
     for (size_t g = lo; g < hi; ++g) {
       const size_t r = g - first[p];
       const uint8_t* row = P.w->row(r);
+      prefetch.advance(P.w->row_bytes);
       if (P.multi != nullptr) {
         float out[kMaxMultiTok];
         for (size_t t0 = 0; t0 < n_tok; t0 += kMaxMultiTok) {
