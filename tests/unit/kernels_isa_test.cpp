@@ -261,7 +261,12 @@ TEST_P(KernelsIsa, BlockDotsAreBitIdentical) {
   Rng rng(2);
   for (TensorType type : {TensorType::kQ8_0, TensorType::kQ4_0}) {
     ASSERT_EQ(simd().of(type).act, ActFormat::kQ8);
-    for (size_t nb : {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 257}) {
+    // Every block count up to 34 (every remainder of the 8- and 16-block steps, with and
+    // without a full step before it), and a long row.
+    std::vector<size_t> counts(34);
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] = i + 1;
+    counts.push_back(257);
+    for (size_t nb : counts) {
       for (size_t off : {0, 1, 2, 3}) {
         const size_t n = nb * 32;
         SCOPED_TRACE(std::string(type_name(type)) + " blocks " + std::to_string(nb) + " offset " +

@@ -64,8 +64,10 @@ TEST(KernelsMulti, BitIdenticalToVecDotPerToken) {
       ASSERT_EQ(tk.act, ActFormat::kQ8);
       const size_t be = type_traits(type)->block_elems;
       // Block counts: 1, odd, a partial group of 8, whole groups, groups plus a tail.
-      for (const size_t blocks : be == 256 ? std::vector<size_t>{1, 3, 5}
-                                           : std::vector<size_t>{1, 3, 7, 8, 9, 16, 18, 23}) {
+      // 32-element blocks: every count up to 34 (each remainder of the 8- and 16-block steps).
+      std::vector<size_t> small(34);
+      for (size_t i = 0; i < small.size(); ++i) small[i] = i + 1;
+      for (const size_t blocks : be == 256 ? std::vector<size_t>{1, 3, 5} : small) {
         const size_t n = blocks * be;
         uint64_t rb = 0;
         ASSERT_TRUE(row_bytes(type, n, &rb));

@@ -11,10 +11,10 @@
 // BF16 weights are widened by a 16-bit shift and multiplied with the F32 activations; the
 // AVX512-BF16 dot instruction is not used because it would round the activations to bf16.
 //
-// Block types: the order of kernels/ref/vec_dot.cpp exactly (bit-identical): two blocks per
-// 512-bit register, integer sums with VNNI (vpdpbusd; Q8_0 via |w| and x negated where w < 0),
-// 8 blocks transposed into one vector of 8 sums, terms float(isum) * (dw * dx) added to an
-// 8-lane accumulator (lane = block % 8).
+// Block types (Q8_0, Q4_0): the order of kernels/ref/vec_dot.cpp exactly (bit-identical), 16
+// blocks per step with the building blocks of q8_blocks_avx512.inc (integer sums with VNNI on
+// unsigned weight bytes, offset by the activation block sums; terms float(isum) * (dw * dx) added
+// to an 8-lane accumulator, lane = block % 8; the row's last blocks in the same step, padded).
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 headers build some results from _mm*_undefined_*() and then warn about the
 // "uninitialized" value once inlined (GCC bug 105593); nothing here reads undefined lanes.
@@ -33,11 +33,8 @@ namespace slim::kernels::avx512 {
 
 namespace {
 
-constexpr size_t kBlock = 32;
-constexpr size_t kQ8_0Bytes = 34;
-constexpr size_t kQ4_0Bytes = 18;
-
 #include "kernels/x86/helpers_x86.inc"
+#include "kernels/x86/q8_blocks_avx512.inc"
 
 float hsum16(__m512 v) {
   return hsum8(_mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)));
@@ -96,96 +93,19 @@ float dot_float(const uint8_t* w, const float* x, size_t n) {
   return hsum16(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
-// Two blocks' int8 weights (32 bytes at p0, 32 bytes at p1) in one register.
-__m512i load2x32(const uint8_t* p0, const uint8_t* p1) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(loadu_si256(p0)), loadu_si256(p1), 1);
-}
-
-// 16 int32 partial sums, lanes 0-7 for block b, 8-15 for block b + 1 (Q8_0 weights at w0, w1;
-// activations: 64 contiguous int8 at xq).
-__m512i blocks_q8_0(const uint8_t* w0, const uint8_t* w1, const uint8_t* xq) {
-  const __m512i w = load2x32(w0, w1);
-  const __m512i x = _mm512_loadu_si512(xq);
-  const __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
-  return _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(w), sx);
-}
-
-// As blocks_q8_0 for Q4_0 (16 bytes of nibbles at q0, q1): sum u[j] * x[j], u = nibble 0..15.
-__m512i blocks_q4_0(const uint8_t* q0, const uint8_t* q1, const uint8_t* xq) {
-  const __m256i raw = _mm256_inserti128_si256(
-      _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q0))),
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(q1)), 1);
-  // [q0, q1, q0 >> 4, q1 >> 4] -> [q0, q0 >> 4, q1, q1 >> 4] (128-bit quarters)
-  const __m512i both =
-      _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1);
-  const __m512i u = _mm512_and_si512(_mm512_shuffle_i64x2(both, both, _MM_SHUFFLE(3, 1, 2, 0)),
-                                     _mm512_set1_epi8(0x0f));
-  return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, _mm512_loadu_si512(xq));
-}
-
-// One block of each (for the last blocks of a row): 8 int32 partial sums.
-__m256i block_q8_0(const uint8_t* wq, const uint8_t* xq) {
-  const __m256i w = loadu_si256(wq);
-  const __m256i x = loadu_si256(xq);
-  const __m256i sx = _mm256_mask_sub_epi8(x, _mm256_movepi8_mask(w), _mm256_setzero_si256(), x);
-  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(w), sx);
-}
-
-__m256i block_q4_0(const uint8_t* qs, const uint8_t* xq) {
-  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  const __m256i u =
-      _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
-  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, loadu_si256(xq));
-}
-
-// Lanes 2i and 2i + 1 of the 32-lane concatenation [a, b] added: 16 lanes.
-__m512i pair_sum(__m512i a, __m512i b) {
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  return _mm512_add_epi32(_mm512_permutex2var_epi32(a, even, b),
-                          _mm512_permutex2var_epi32(a, odd, b));
-}
-
-// v[k] holds blocks 2k and 2k + 1 (8 lanes each) -> [sum(block 0), ..., sum(block 7)].
-__m256i transpose_sum8(const __m512i* v) {
-  const __m512i p = pair_sum(pair_sum(v[0], v[1]), pair_sum(v[2], v[3]));  // 2 lanes per block
-  return _mm512_castsi512_si256(pair_sum(p, p));
-}
-
-using BlocksFn = __m512i (*)(const uint8_t*, const uint8_t*, const uint8_t*);
-using BlockFn = __m256i (*)(const uint8_t*, const uint8_t*);
-
-// Blocks: two blocks at a time (main loop); Block: one block (the last nb % 8).
-template <size_t kBytesPerBlock, bool kOffset, BlocksFn Blocks, BlockFn Block>
+// Q8_0 / Q4_0 row . Q8 activation row.
+template <typename K>
 float dot_blocks(const uint8_t* w, const uint8_t* xa, size_t n) {
   const size_t nb = n / kBlock;
-  const uint8_t* xd = xa + n;           // float d[nb]
-  const uint8_t* xs = xa + n + 4 * nb;  // int32 s[nb]
+  const ActRow x = act_row(xa, n);
   __m256 acc = _mm256_setzero_ps();
   size_t b = 0;
-  for (; b + 8 <= nb; b += 8) {
-    __m512i v[4];
-    for (size_t k = 0; k < 4; ++k) {
-      const uint8_t* w0 = w + (b + 2 * k) * kBytesPerBlock + 2;
-      v[k] = Blocks(w0, w0 + kBytesPerBlock, xa + (b + 2 * k) * kBlock);
-    }
-    __m256i isum = transpose_sum8(v);
-    if (kOffset) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(loadu_si256(xs + 4 * b), 3));
-    const __m256 dw = scales8(w + b * kBytesPerBlock, kBytesPerBlock);
-    const __m256 dx = _mm256_loadu_ps(reinterpret_cast<const float*>(xd + 4 * b));
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, dx)));
+  for (; b + 16 <= nb; b += 16) {
+    const Blocks16 wb = load_blocks<K, 16>(w + b * K::kBytes);
+    acc = accumulate16<K, 16>(acc, dot16<16>(wb, x.qs + b * kBlock), wb.dw, x, b);
   }
-  if (b == nb) return hsum8(acc);
-  // The last nb % 8 blocks, one at a time, into the same lanes.
-  alignas(32) float lane[8];
-  _mm256_store_ps(lane, acc);
-  for (; b < nb; ++b) {
-    int32_t isum = hsum_i32(Block(w + b * kBytesPerBlock + 2, xa + b * kBlock));
-    if (kOffset) isum -= 8 * load_i32(xs + 4 * b);
-    const float scale = fp16_to_f32(load_u16(w + b * kBytesPerBlock)) * load_f32(xd + 4 * b);
-    lane[b % 8] += static_cast<float>(isum) * scale;
-  }
-  return lane_tree(lane);
+  if (b < nb) acc = tail_any<K>(acc, w, x, b, nb - b);
+  return hsum8(acc);
 }
 
 }  // namespace
@@ -233,13 +153,13 @@ void quantize_q8(const float* x, void* act, size_t n) {
 }
 
 float vec_dot_q8_0(const void* row, const void* act, size_t n) {
-  return dot_blocks<kQ8_0Bytes, false, blocks_q8_0, block_q8_0>(
-      static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act), n);
+  return dot_blocks<Q8_0Kind>(static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act),
+                              n);
 }
 
 float vec_dot_q4_0(const void* row, const void* act, size_t n) {
-  return dot_blocks<kQ4_0Bytes, true, blocks_q4_0, block_q4_0>(static_cast<const uint8_t*>(row),
-                                                               static_cast<const uint8_t*>(act), n);
+  return dot_blocks<Q4_0Kind>(static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act),
+                              n);
 }
 
 }  // namespace slim::kernels::avx512
