@@ -5,11 +5,12 @@
 //
 //   build/bin/kernels_bench --benchmark_min_time=1
 //   build/bin/kernels_bench --benchmark_filter='matvec/Q8_0'
-//   build/bin/kernels_bench --benchmark_filter='matmat/'   (prompt: vec_dot loop vs vec_dot_multi)
+//   build/bin/kernels_bench --benchmark_filter='matmat/'   (prompt: vec_dot loop, multi, tok16)
 //
 // Shapes: cols x rows = 576 x 1536 (a SmolLM2-135M FFN matrix), 576 x 49152 (its output head),
 // 4608 x 192 and 1536 x 576 (its FFN down projection; the only one K-quants fit).
 #include <benchmark/benchmark.h>
+#include <algorithm>
 
 #include <cstdint>
 #include <map>
@@ -90,10 +91,12 @@ void BM_Matvec(benchmark::State& state, const KernelTable* k, TensorType type, s
 }
 
 // Prompt processing (matrix x n_tok tokens, activations prepared once as kernels::matmul does):
-// per row either n_tok vec_dot calls ("loop") or vec_dot_multi over groups of kMaxMultiTok
-// tokens ("multi"). Items = multiply-adds. Shapes: 576 x 1536 (K-quants: 1536 x 576) x 128 tokens.
+// per row either n_tok vec_dot calls ("loop"), vec_dot_multi over groups of kMaxMultiTok
+// tokens ("multi"), or vec_dot_tok16 over interleaved groups of 16 ("tok16", the interleaving
+// included in the time). Items = multiply-adds. Shapes: 576 x 1536 (K-quants: 1536 x 576) x 128
+// tokens.
 void BM_Matmat(benchmark::State& state, const KernelTable* k, TensorType type, size_t cols,
-               size_t rows, size_t n_tok, bool multi) {
+               size_t rows, size_t n_tok, int mode) {
   const Matrix& m = matrix(type, cols, rows);
   Rng rng{11};
   std::vector<float> x(cols * n_tok), y(rows * n_tok);
@@ -101,12 +104,27 @@ void BM_Matmat(benchmark::State& state, const KernelTable* k, TensorType type, s
   const slim::kernels::TypeKernels& tk = k->of(type);
   const size_t stride = slim::kernels::act_row_bytes(ActFormat::kQ8, cols);
   std::vector<uint8_t> act(stride * n_tok);
-  constexpr size_t kG = slim::kernels::kMaxMultiTok;
+  constexpr size_t kG = slim::kernels::kMaxMultiTok, kT = slim::kernels::kTokGroup;
+  const size_t group_bytes = slim::kernels::tok16_bytes(cols);
+  std::vector<uint8_t> inter(group_bytes * ((n_tok + kT - 1) / kT));
   for (auto _ : state) {
     for (size_t t = 0; t < n_tok; ++t) k->quantize_q8(&x[t * cols], &act[t * stride], cols);
+    if (mode == 2) {
+      for (size_t t0 = 0; t0 < n_tok; t0 += kT) {
+        slim::kernels::interleave_q8(&act[t0 * stride], stride, std::min(kT, n_tok - t0), cols,
+                                     &inter[t0 / kT * group_bytes]);
+      }
+    }
     for (size_t r = 0; r < rows; ++r) {
       const uint8_t* row = m.data.data() + r * m.row_bytes;
-      if (multi) {
+      if (mode == 2) {
+        float out[kT];
+        for (size_t t0 = 0; t0 < n_tok; t0 += kT) {
+          const size_t g = std::min(kT, n_tok - t0);
+          tk.vec_dot_tok16(row, &inter[t0 / kT * group_bytes], g, cols, out);
+          for (size_t t = 0; t < g; ++t) y[(t0 + t) * rows + r] = out[t];
+        }
+      } else if (mode == 1) {
         float out[kG];
         for (size_t t0 = 0; t0 < n_tok; t0 += kG) {
           const size_t g = n_tok - t0 < kG ? n_tok - t0 : kG;
@@ -182,11 +200,12 @@ void register_all() {
       // K-quants need rows of a multiple of 256: the FFN down projection (1536 x 576).
       const bool k256 = slim::type_traits(type)->block_elems == 256;
       const size_t cols = k256 ? 1536 : 576, rows = k256 ? 576 : 1536;
-      for (const bool multi : {false, true}) {
+      for (const int mode : {0, 1, 2}) {
+        if (mode == 2 && k->of(type).vec_dot_tok16 == nullptr) continue;
+        static constexpr const char* kModes[] = {"/loop", "/multi", "/tok16"};
         const std::string name = std::string("matmat/") + tname + "/" + std::to_string(cols) + "x" +
-                                 std::to_string(rows) + "x128/" + k->name +
-                                 (multi ? "/multi" : "/loop");
-        benchmark::RegisterBenchmark(name.c_str(), BM_Matmat, k, type, cols, rows, 128, multi)
+                                 std::to_string(rows) + "x128/" + k->name + kModes[mode];
+        benchmark::RegisterBenchmark(name.c_str(), BM_Matmat, k, type, cols, rows, 128, mode)
             ->Unit(benchmark::kMillisecond);
       }
     }

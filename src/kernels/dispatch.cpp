@@ -185,6 +185,8 @@ KernelTable make_table(Isa isa) {
       SLIM_FILL_TABLE(t, avx512);
       SLIM_FILL_MORE_BLOCKS(t, avx512);
       set_multi(t, TensorType::kQ8_0, avx512::vec_dot_multi_q8_0);
+      t.type[static_cast<uint32_t>(TensorType::kQ8_0)].vec_dot_tok16 = avx512::vec_dot_tok16_q8_0;
+      t.type[static_cast<uint32_t>(TensorType::kQ4_0)].vec_dot_tok16 = avx512::vec_dot_tok16_q4_0;
       set_multi(t, TensorType::kQ4_0, avx512::vec_dot_multi_q4_0);
       set_multi(t, TensorType::kQ4_1, avx512::vec_dot_multi_q4_1);
       set_multi(t, TensorType::kQ5_0, avx512::vec_dot_multi_q5_0);

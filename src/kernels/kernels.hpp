@@ -79,6 +79,26 @@ using VecDotFn = float (*)(const void* row, const void* act, size_t n);
 using VecDotMultiFn = void (*)(const void* row, const void* act, size_t act_stride, size_t n_tok,
                                size_t n, float* out);
 inline constexpr size_t kMaxMultiTok = 8;
+// Q8 activation rows of up to kTokGroup tokens interleaved for prompt processing ("tok16"): the
+// rows of a group of tokens side by side in 4-byte units, so one 512-bit vector holds the same
+// 4 elements of all 16 tokens. For n elements (nb = n / 32 blocks), token t < kTokGroup,
+// element j, block b:
+//   int8_t  q   at byte 64 * (j / 4) + 4 * t + j % 4                 (16 * n bytes)
+//   float   d   at byte 16 * n + 4 * (16 * b + t)                     (64 * nb bytes)
+//   int32_t s   at byte 16 * n + 64 * nb + 4 * (16 * b + t)           (64 * nb bytes)
+// with q, d, s as in the Q8 activation row above; tokens >= the group's count are all zero.
+inline constexpr size_t kTokGroup = 16;
+inline size_t tok16_bytes(size_t n) {
+  return 16 * n + 128 * (n / kQ8ActBlock);
+}
+// Interleaves n_tok <= kTokGroup Q8 activation rows (row t at rows + t * stride) into `out`
+// (tok16_bytes(n) bytes).
+void interleave_q8(const uint8_t* rows, size_t stride, size_t n_tok, size_t n, uint8_t* out);
+// The dot of one weight row with every token of an interleaved group: out[t] for t < n_tok,
+// BIT-IDENTICAL to the table's vec_dot of the row with token t's Q8 row (same integer block
+// sums, same float operations per token, 16 tokens per vector instead of 8 blocks).
+using VecDotTok16Fn = void (*)(const void* row, const void* act16, size_t n_tok, size_t n,
+                               float* out);
 // Expands one row of `n` elements to floats.
 using DequantFn = void (*)(const void* row, float* y, size_t n);
 // Makes the Q8 activation row `act` (act_row_bytes(kQ8, n) bytes) from n floats (n % 32 == 0).
@@ -94,6 +114,8 @@ struct TypeKernels {
   // Optional multi-token vec_dot (nullptr = none: callers loop over vec_dot). When set it is
   // bit-identical to this table's vec_dot, token by token.
   VecDotMultiFn vec_dot_multi = nullptr;
+  // Optional dot against an interleaved group of up to kTokGroup tokens (nullptr = none).
+  VecDotTok16Fn vec_dot_tok16 = nullptr;
 };
 
 struct KernelTable {

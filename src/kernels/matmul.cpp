@@ -22,7 +22,50 @@ struct Part {
   ActFormat format;
   const uint8_t* act;
   size_t act_stride;
+  VecDotTok16Fn tok16;   // set when groups of >= kMinTok16 tokens go through vec_dot_tok16
+  const uint8_t* act16;  // the interleaved groups, act16_bytes apart
+  size_t act16_bytes;
 };
+
+// Token groups smaller than this use vec_dot_multi: a tok16 call costs the same for 1 or 16
+// tokens (measured break-even about 8 on AVX-512).
+constexpr size_t kMinTok16 = 8;
+
+// Tokens [t0, t1) of row r of part P, through vec_dot_multi or vec_dot.
+void row_tokens(const Part& P, const uint8_t* row, size_t r, size_t t0, size_t t1) {
+  const size_t rows = static_cast<size_t>(P.w->rows);
+  const size_t cols = static_cast<size_t>(P.w->cols);
+  if (P.multi != nullptr) {
+    float out[kMaxMultiTok];
+    for (size_t t = t0; t < t1; t += kMaxMultiTok) {
+      const size_t m = t1 - t < kMaxMultiTok ? t1 - t : kMaxMultiTok;
+      P.multi(row, P.act + t * P.act_stride, P.act_stride, m, cols, out);
+      for (size_t i = 0; i < m; ++i) P.y[(t + i) * rows + r] = out[i];
+    }
+  } else {
+    for (size_t t = t0; t < t1; ++t) P.y[t * rows + r] = P.dot(row, P.act + t * P.act_stride, cols);
+  }
+}
+
+// Every token of row r of part P.
+void row_all_tokens(const Part& P, const uint8_t* row, size_t r, size_t n_tok) {
+  if (P.tok16 == nullptr) {
+    row_tokens(P, row, r, 0, n_tok);
+    return;
+  }
+  const size_t rows = static_cast<size_t>(P.w->rows);
+  for (size_t t0 = 0; t0 < n_tok; t0 += kTokGroup) {
+    const size_t m = n_tok - t0 < kTokGroup ? n_tok - t0 : kTokGroup;
+    if (m < kMinTok16) {
+      row_tokens(P, row, r, t0, t0 + m);
+      continue;
+    }
+    float out[kTokGroup];
+    P.tok16(row, P.act16 + (t0 / kTokGroup) * P.act16_bytes, m, static_cast<size_t>(P.w->cols),
+            out);
+    for (size_t i = 0; i < m; ++i) P.y[(t0 + i) * rows + r] = out[i];
+  }
+}
 
 // Software prefetch of the weight bytes a thread is about to read. One decoded token streams
 // every weight once; the hardware prefetcher alone leaves each core waiting on memory between
@@ -78,25 +121,36 @@ void run_rows(const std::vector<Part>& parts, const std::vector<size_t>& first, 
   for (size_t p = 0; p < parts.size(); ++p) {
     const Part& P = parts[p];
     const size_t rows = static_cast<size_t>(P.w->rows);
-    const size_t cols = static_cast<size_t>(P.w->cols);
     const size_t lo = std::max(begin, first[p]), hi = std::min(end, first[p] + rows);
     for (size_t g = lo; g < hi; ++g) {
       const size_t r = g - first[p];
       const uint8_t* row = P.w->row(r);
       prefetch.advance(P.w->row_bytes);
-      if (P.multi != nullptr) {
-        float out[kMaxMultiTok];
-        for (size_t t0 = 0; t0 < n_tok; t0 += kMaxMultiTok) {
-          const size_t m = n_tok - t0 < kMaxMultiTok ? n_tok - t0 : kMaxMultiTok;
-          P.multi(row, P.act + t0 * P.act_stride, P.act_stride, m, cols, out);
-          for (size_t t = 0; t < m; ++t) P.y[(t0 + t) * rows + r] = out[t];
-        }
-      } else {
-        for (size_t t = 0; t < n_tok; ++t) {
-          P.y[t * rows + r] = P.dot(row, P.act + t * P.act_stride, cols);
-        }
-      }
+      row_all_tokens(P, row, r, n_tok);
     }
+  }
+}
+
+// Interleaved groups of the Q8 rows for the parts that use vec_dot_tok16 (only whole-enough
+// groups are read; the interleaving itself is a few percent of one product's time).
+void prepare_tok16(std::vector<Part>& parts, const uint8_t* rows, size_t stride, size_t n_tok,
+                   size_t cols) {
+  bool any = false;
+  for (const Part& p : parts) any = any || p.tok16 != nullptr;
+  if (!any) return;
+  thread_local std::vector<uint8_t> buf;
+  const size_t group_bytes = tok16_bytes(cols);
+  const size_t groups = (n_tok + kTokGroup - 1) / kTokGroup;
+  if (buf.size() < groups * group_bytes) buf.resize(groups * group_bytes);
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t t0 = g * kTokGroup;
+    const size_t m = n_tok - t0 < kTokGroup ? n_tok - t0 : kTokGroup;
+    if (m >= kMinTok16) interleave_q8(rows + t0 * stride, stride, m, cols, &buf[g * group_bytes]);
+  }
+  for (Part& p : parts) {
+    if (p.tok16 == nullptr) continue;
+    p.act16 = buf.data();
+    p.act16_bytes = group_bytes;
   }
 }
 
@@ -161,7 +215,10 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
                 n_tok > 1 ? tk.vec_dot_multi : nullptr,
                 tk.act,
                 reinterpret_cast<const uint8_t*>(x),
-                cols * sizeof(float)};
+                cols * sizeof(float),
+                n_tok >= kMinTok16 && tk.act == ActFormat::kQ8 ? tk.vec_dot_tok16 : nullptr,
+                nullptr,
+                0};
     if (tk.act == ActFormat::kQ8) {
       parts[i].act_stride = act_row_bytes(ActFormat::kQ8, cols);
       q8_cols = cols;  // every matrix of a group has the same input width
@@ -178,6 +235,7 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
     for (Part& p : parts) {
       if (p.format == ActFormat::kQ8) p.act = scratch.data();
     }
+    prepare_tok16(parts, scratch.data(), stride, n_tok, q8_cols);
   }
   prepare_static_i8(K, parts, x, n_tok);
   auto job = [&](int index, int count) {
