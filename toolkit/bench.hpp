@@ -38,8 +38,9 @@ struct BenchResult {
 // when it doubles as the output head).
 uint64_t weight_bytes_per_token(const Model& model);
 
-// Sequential-read bandwidth in GB/s over a buffer far larger than the caches.
-double measure_read_bandwidth(int threads, size_t buffer_bytes = size_t{256} << 20);
+// Sequential-read bandwidth in GB/s with `threads` threads, each summing its slice of one
+// buffer of buffer_bytes (run_bench passes the model's weight bytes per token); best of 5.
+double measure_read_bandwidth(int threads, size_t buffer_bytes);
 
 Result<std::vector<BenchResult>> run_bench(const std::shared_ptr<const Model>& model,
                                            const BenchOptions& options);

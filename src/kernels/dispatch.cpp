@@ -90,6 +90,7 @@ KernelTable make_reference() {
   t.layernorm = ref::layernorm;
   t.gelu = ref::gelu;
   t.relu = ref::relu;
+  t.read_sum = ref::read_sum;
   t.attention = ref::attention;
   install_w8a8(t);
   return t;
@@ -111,6 +112,7 @@ KernelTable make_reference() {
     (t).layernorm = ns::layernorm;                                     \
     (t).gelu = ns::gelu;                                               \
     (t).relu = ns::relu;                                               \
+    (t).read_sum = ns::read_sum;                                       \
     (t).attention = ns::attention;                                     \
   } while (false)
 

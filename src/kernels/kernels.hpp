@@ -150,6 +150,10 @@ struct KernelTable {
   // and v + j * stride (hd floats each): scores[j] = dot(q, k_j) * scale, softmax over the
   // scores, out = sum over j in order of scores[j] * v_j (mul then add per element, from 0;
   // bit-identical in every variant given the same scores). scores: n_keys floats of scratch.
+  // Sum of the n / 8 little-endian uint64 words at p (n a multiple of 256), mod 2^64, read as
+  // fast as the ISA can stream memory (wide loads, software prefetch 4 KiB ahead): the memory
+  // probe behind `slim bench`'s roof. The same value in every variant.
+  uint64_t (*read_sum)(const void* p, size_t n) = nullptr;
   void (*attention)(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
                     size_t hd, float scale, float* scores, float* out) = nullptr;
 

@@ -339,6 +339,18 @@ void check_table(const KernelTable& s, const KernelTable& r) {
       check(ok, isa + " attention hd " + std::to_string(hd) + " keys " + std::to_string(nk));
     }
   }
+  for (size_t n : {size_t{256}, size_t{4096 + 256}, size_t{65536}}) {
+    Buffer b(n, 8);
+    uint64_t want = 0;
+    for (size_t i = 0; i < n; i += 8) {
+      rng.s = rng.s * 6364136223846793005ull + 1442695040888963407ull;
+      const uint64_t w = rng.s ^ (uint64_t{1} << 63);
+      std::memcpy(b.p + i, &w, 8);
+      want += w;
+    }
+    check(s.read_sum(b.p, n) == want && r.read_sum(b.p, n) == want,
+          isa + " read_sum " + std::to_string(n));
+  }
 }
 
 }  // namespace

@@ -203,6 +203,25 @@ TEST(KernelsRef, QuantizeQ8FollowsItsDefinition) {
   }
 }
 
+TEST_P(KernelsIsa, ReadSumIsTheWordSum) {
+  // The memory probe: the sum of the buffer's 64-bit words mod 2^64, whatever the alignment,
+  // with words that wrap around.
+  Rng rng(7);
+  for (size_t n : {size_t{256}, size_t{512}, size_t{4096}, size_t{4096 + 256}, size_t{65536}}) {
+    for (size_t off : {0, 8, 13}) {
+      Buffer b(n, off);
+      uint64_t want = 0;
+      for (size_t i = 0; i < n; i += 8) {
+        const uint64_t w = rng.next() | (1ull << 63);
+        std::memcpy(b.data() + i, &w, 8);
+        want += w;
+      }
+      EXPECT_EQ(ref().read_sum(b.data(), n), want) << "n " << n;
+      EXPECT_EQ(simd().read_sum(b.data(), n), want) << "n " << n << " offset " << off;
+    }
+  }
+}
+
 TEST_P(KernelsIsa, QuantizeQ8IsBitIdentical) {
   Rng rng(1);
   for (size_t nb : {1, 3, 7, 8, 9, 31, 33, 257}) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace slim::kernels::ref {
 
@@ -36,6 +37,7 @@ void add(float* y, const float* x, size_t n);
 void layernorm(float* y, const float* x, const float* w, const float* b, size_t n, float eps);
 void gelu(float* x, size_t n);
 void relu(float* x, size_t n);
+uint64_t read_sum(const void* p, size_t n);
 void attention(const float* q, const float* k, const float* v, size_t stride, size_t n_keys,
                size_t hd, float scale, float* scores, float* out);
 
