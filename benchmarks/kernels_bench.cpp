@@ -12,6 +12,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <tuple>
@@ -99,11 +100,15 @@ void BM_Matmat(benchmark::State& state, const KernelTable* k, TensorType type, s
   std::vector<float> x(cols * n_tok), y(rows * n_tok);
   for (float& v : x) v = rng.uniform();
   const slim::kernels::TypeKernels& tk = k->of(type);
-  const size_t stride = slim::kernels::act_row_bytes(ActFormat::kQ8, cols);
+  const size_t stride = slim::kernels::act_row_bytes(tk.act, cols);
   std::vector<uint8_t> act(stride * n_tok);
   constexpr size_t kG = slim::kernels::kMaxMultiTok;
   for (auto _ : state) {
-    for (size_t t = 0; t < n_tok; ++t) k->quantize_q8(&x[t * cols], &act[t * stride], cols);
+    if (tk.act == ActFormat::kF32) {  // F32 / F16 / BF16 weights: the activation rows as they are
+      std::memcpy(act.data(), x.data(), act.size());
+    } else {
+      for (size_t t = 0; t < n_tok; ++t) k->quantize_q8(&x[t * cols], &act[t * stride], cols);
+    }
     for (size_t r = 0; r < rows; ++r) {
       const uint8_t* row = m.data.data() + r * m.row_bytes;
       if (multi) {
