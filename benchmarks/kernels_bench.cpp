@@ -5,7 +5,8 @@
 //
 //   build/bin/kernels_bench --benchmark_min_time=1
 //   build/bin/kernels_bench --benchmark_filter='matvec/Q8_0'
-//   build/bin/kernels_bench --benchmark_filter='matmat/'   (prompt: vec_dot loop vs vec_dot_multi)
+//   build/bin/kernels_bench --benchmark_filter='matmat/'   (prompt: vec_dot loop vs vec_dot_multi,
+//                                                          row by row or in tiles of rows)
 //
 // Shapes: cols x rows = 576 x 1536 (a SmolLM2-135M FFN matrix), 576 x 49152 (its output head),
 // 4608 x 192 and 1536 x 576 (its FFN down projection; the only one K-quants fit).
@@ -92,9 +93,15 @@ void BM_Matvec(benchmark::State& state, const KernelTable* k, TensorType type, s
 
 // Prompt processing (matrix x n_tok tokens, activations prepared once as kernels::matmul does):
 // per row either n_tok vec_dot calls ("loop") or vec_dot_multi over groups of kMaxMultiTok
-// tokens ("multi"). Items = multiply-adds. Shapes: 576 x 1536 (K-quants: 1536 x 576) x 128 tokens.
+// tokens ("multi"), or vec_dot_multi with the rows taken in tiles of kRowTile, each tile against
+// every token group in turn ("multi-tile16": a tile's weights and a group's activations both
+// stay in L1, where "multi" streams all n_tok activation rows from L2 for every row). Items =
+// multiply-adds. Shapes: 576 x 1536 (K-quants: 1536 x 576) x 128 tokens.
+enum class MatmatMode { kLoop, kMulti, kMultiTiled };
+constexpr size_t kRowTile = 16;
+
 void BM_Matmat(benchmark::State& state, const KernelTable* k, TensorType type, size_t cols,
-               size_t rows, size_t n_tok, bool multi) {
+               size_t rows, size_t n_tok, MatmatMode mode) {
   const Matrix& m = matrix(type, cols, rows);
   Rng rng{11};
   std::vector<float> x(cols * n_tok), y(rows * n_tok);
@@ -103,24 +110,30 @@ void BM_Matmat(benchmark::State& state, const KernelTable* k, TensorType type, s
   const size_t stride = slim::kernels::act_row_bytes(tk.act, cols);
   std::vector<uint8_t> act(stride * n_tok);
   constexpr size_t kG = slim::kernels::kMaxMultiTok;
+  // Rows [r0, r1) times tokens [t0, n_tok) in groups of kG.
+  auto multi_rows = [&](size_t r0, size_t r1, size_t t0) {
+    float out[kG];
+    const size_t g = n_tok - t0 < kG ? n_tok - t0 : kG;
+    for (size_t r = r0; r < r1; ++r) {
+      tk.vec_dot_multi(m.data.data() + r * m.row_bytes, &act[t0 * stride], stride, g, cols, out);
+      for (size_t t = 0; t < g; ++t) y[(t0 + t) * rows + r] = out[t];
+    }
+  };
   for (auto _ : state) {
     if (tk.act == ActFormat::kF32) {  // F32 / F16 / BF16 weights: the activation rows as they are
       std::memcpy(act.data(), x.data(), act.size());
     } else {
       for (size_t t = 0; t < n_tok; ++t) k->quantize_q8(&x[t * cols], &act[t * stride], cols);
     }
-    for (size_t r = 0; r < rows; ++r) {
-      const uint8_t* row = m.data.data() + r * m.row_bytes;
-      if (multi) {
-        float out[kG];
-        for (size_t t0 = 0; t0 < n_tok; t0 += kG) {
-          const size_t g = n_tok - t0 < kG ? n_tok - t0 : kG;
-          tk.vec_dot_multi(row, &act[t0 * stride], stride, g, cols, out);
-          for (size_t t = 0; t < g; ++t) y[(t0 + t) * rows + r] = out[t];
-        }
-      } else {
+    const size_t tile = mode == MatmatMode::kMultiTiled ? kRowTile : 1;
+    for (size_t r0 = 0; r0 < rows; r0 += tile) {
+      const size_t r1 = r0 + tile < rows ? r0 + tile : rows;
+      if (mode == MatmatMode::kLoop) {
+        const uint8_t* row = m.data.data() + r0 * m.row_bytes;
         for (size_t t = 0; t < n_tok; ++t)
-          y[t * rows + r] = tk.vec_dot(row, &act[t * stride], cols);
+          y[t * rows + r0] = tk.vec_dot(row, &act[t * stride], cols);
+      } else {
+        for (size_t t0 = 0; t0 < n_tok; t0 += kG) multi_rows(r0, r1, t0);
       }
     }
     benchmark::DoNotOptimize(y.data());
@@ -187,11 +200,14 @@ void register_all() {
       // K-quants need rows of a multiple of 256: the FFN down projection (1536 x 576).
       const bool k256 = slim::type_traits(type)->block_elems == 256;
       const size_t cols = k256 ? 1536 : 576, rows = k256 ? 576 : 1536;
-      for (const bool multi : {false, true}) {
+      const std::pair<MatmatMode, const char*> modes[] = {
+          {MatmatMode::kLoop, "loop"},
+          {MatmatMode::kMulti, "multi"},
+          {MatmatMode::kMultiTiled, "multi-tile16"}};
+      for (const auto& [mode, mname] : modes) {
         const std::string name = std::string("matmat/") + tname + "/" + std::to_string(cols) + "x" +
-                                 std::to_string(rows) + "x128/" + k->name +
-                                 (multi ? "/multi" : "/loop");
-        benchmark::RegisterBenchmark(name.c_str(), BM_Matmat, k, type, cols, rows, 128, multi)
+                                 std::to_string(rows) + "x128/" + k->name + "/" + mname;
+        benchmark::RegisterBenchmark(name.c_str(), BM_Matmat, k, type, cols, rows, 128, mode)
             ->Unit(benchmark::kMillisecond);
       }
     }
