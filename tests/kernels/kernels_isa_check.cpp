@@ -196,7 +196,8 @@ void check_float_multi(const KernelTable& s) {
   Rng rng{3};
   for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kBF16}) {
     const auto& k = s.of(t);
-    check(k.vec_dot_multi != nullptr, std::string(s.name) + " " + slim::type_name(t) + ": multi");
+    check(k.vec_dot_multi != nullptr,
+          std::string(s.name) + " " + std::string(slim::type_name(t)) + ": multi");
     if (k.vec_dot_multi == nullptr) continue;
     for (size_t n : {1, 3, 5, 16, 17, 48, 63, 100, 576, 1031}) {
       const std::vector<uint8_t> row = weight_row(rng, t, n);
@@ -204,9 +205,12 @@ void check_float_multi(const KernelTable& s) {
       std::memcpy(w.p, row.data(), row.size());
       const size_t n_max = 10, stride = n * 4 + 7;
       Buffer x(stride * n_max, 3);
-      for (size_t i = 0; i < stride * n_max; i += 4) {
-        const float v = rng.uniform() * 4.0f;
-        std::memcpy(x.p + i, &v, 4);
+      std::fill(x.raw.begin(), x.raw.end(), uint8_t{0xff});  // nan between rows: must not be read
+      for (size_t j = 0; j < n_max; ++j) {
+        for (size_t i = 0; i < n; ++i) {  // finite (no nan payloads to compare)
+          const float v = rng.uniform() * 4.0f;
+          std::memcpy(x.p + j * stride + 4 * i, &v, 4);
+        }
       }
       std::vector<float> want(n_max);
       for (size_t j = 0; j < n_max; ++j) want[j] = k.vec_dot(w.p, x.p + j * stride, n);
@@ -215,8 +219,9 @@ void check_float_multi(const KernelTable& s) {
         k.vec_dot_multi(w.p, x.p + (n_max - n_tok) * stride, stride, n_tok, n, got);
         for (size_t j = 0; j < n_tok; ++j) {
           check(slim::f32_to_bits(got[j]) == slim::f32_to_bits(want[n_max - n_tok + j]),
-                std::string(s.name) + " " + slim::type_name(t) + " n " + std::to_string(n) +
-                    " n_tok " + std::to_string(n_tok) + ": vec_dot_multi bit-identical");
+                std::string(s.name) + " " + std::string(slim::type_name(t)) + " n " +
+                    std::to_string(n) + " n_tok " + std::to_string(n_tok) +
+                    ": vec_dot_multi bit-identical");
         }
       }
     }
