@@ -191,7 +191,8 @@ void check_w8a8(const KernelTable& s, const KernelTable& r) {
 }
 
 // vec_dot_multi of the float types against the same table's vec_dot, token by token (kernels.hpp:
-// bit-identical), tails of every length, misaligned rows and activations, a stride > the row.
+// bit-identical), tails of every length, misaligned rows and activations (4-byte aligned), a
+// stride > the row.
 void check_float_multi(const KernelTable& s) {
   Rng rng{3};
   for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kBF16}) {
@@ -203,8 +204,8 @@ void check_float_multi(const KernelTable& s) {
       const std::vector<uint8_t> row = weight_row(rng, t, n);
       Buffer w(row.size(), 1);
       std::memcpy(w.p, row.data(), row.size());
-      const size_t n_max = 10, stride = n * 4 + 7;
-      Buffer x(stride * n_max, 3);
+      const size_t n_max = 10, stride = n * 4 + 12;  // float-aligned rows, not vector-aligned
+      Buffer x(stride * n_max, 4);
       std::fill(x.raw.begin(), x.raw.end(), uint8_t{0xff});  // nan between rows: must not be read
       for (size_t j = 0; j < n_max; ++j) {
         for (size_t i = 0; i < n; ++i) {  // finite (no nan payloads to compare)

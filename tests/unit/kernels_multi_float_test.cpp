@@ -1,7 +1,7 @@
 // vec_dot_multi for F32 / F16 / BF16 weights (F32 activations) against the same table's vec_dot:
 // bit-identical per token for every available ISA table, n_tok 1..8 (and more, split in groups),
-// row lengths with every kind of tail (not multiples of 4 / 8 / 16 / 32 / 64), misaligned rows
-// and activations, and an activation stride larger than the row.
+// row lengths with every kind of tail (not multiples of 4 / 8 / 16 / 32 / 64), rows at any byte
+// offset, activations aligned to 4 bytes only, and an activation stride larger than the row.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -77,9 +77,11 @@ TEST(KernelsMultiFloat, BitIdenticalToVecDotPerToken) {
           Buffer row(rb, offset);
           ASSERT_TRUE(quantize_row(type, src.data(), row.data(), n).is_ok());
           // Activations: rows farther apart than n floats (0xff bytes between them, which the
-          // kernels must not read), at strides and starts that are not multiples of 4 bytes.
-          const size_t stride = n * sizeof(float) + 4 * (offset + 1) + offset;
-          Buffer acts(stride * kTokens, offset + 5);
+          // kernels must not read), starting 4 to 16 bytes past a 64-byte boundary (F32
+          // activations are float arrays: 4-byte aligned, as the scalar reference requires,
+          // but not aligned to any vector width).
+          const size_t stride = n * sizeof(float) + 4 * (2 * offset + 1);
+          Buffer acts(stride * kTokens, 4 * (offset + 1));
           for (size_t t = 0; t < kTokens; ++t) {
             std::vector<float> x(n);
             for (float& v : x) v = uniform(&s) * static_cast<float>(1 + t);
