@@ -5,7 +5,8 @@
 //
 //   build/bin/kernels_bench --benchmark_min_time=1
 //   build/bin/kernels_bench --benchmark_filter='matvec/Q8_0'
-//   build/bin/kernels_bench --benchmark_filter='matmat/'   (prompt: vec_dot loop, multi, tok16)
+//   build/bin/kernels_bench --benchmark_filter='matmat/'   (prompt: vec_dot loop, multi, tok16,
+//                                                          row by row or in tiles of rows)
 //
 // Shapes: cols x rows = 576 x 1536 (a SmolLM2-135M FFN matrix), 576 x 49152 (its output head),
 // 4608 x 192 and 1536 x 576 (its FFN down projection; the only one K-quants fit).
@@ -13,6 +14,7 @@
 #include <algorithm>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <tuple>
@@ -92,48 +94,64 @@ void BM_Matvec(benchmark::State& state, const KernelTable* k, TensorType type, s
 
 // Prompt processing (matrix x n_tok tokens, activations prepared once as kernels::matmul does):
 // per row either n_tok vec_dot calls ("loop"), vec_dot_multi over groups of kMaxMultiTok
-// tokens ("multi"), or vec_dot_tok16 over interleaved groups of 16 ("tok16", the interleaving
-// included in the time). Items = multiply-adds. Shapes: 576 x 1536 (K-quants: 1536 x 576) x 128
-// tokens.
+// tokens ("multi"), vec_dot_tok16 over interleaved groups of 16 tokens ("tok16", the
+// interleaving included in the time), or those two with the rows taken in tiles of kRowTile,
+// each tile against every token group in turn ("-tile16": a tile's weights and a group's
+// activations both stay in L1, where row by row streams all n_tok activation rows from L2 for
+// every row; kernels::matmul tiles the same way). Items = multiply-adds. Shapes: 576 x 1536
+// (K-quants: 1536 x 576) x 128 tokens.
+enum class MatmatMode { kLoop, kMulti, kMultiTiled, kTok16, kTok16Tiled };
+constexpr size_t kRowTile = 16;
+
 void BM_Matmat(benchmark::State& state, const KernelTable* k, TensorType type, size_t cols,
-               size_t rows, size_t n_tok, int mode) {
+               size_t rows, size_t n_tok, MatmatMode mode) {
   const Matrix& m = matrix(type, cols, rows);
   Rng rng{11};
   std::vector<float> x(cols * n_tok), y(rows * n_tok);
   for (float& v : x) v = rng.uniform();
   const slim::kernels::TypeKernels& tk = k->of(type);
-  const size_t stride = slim::kernels::act_row_bytes(ActFormat::kQ8, cols);
+  const size_t stride = slim::kernels::act_row_bytes(tk.act, cols);
   std::vector<uint8_t> act(stride * n_tok);
   constexpr size_t kG = slim::kernels::kMaxMultiTok, kT = slim::kernels::kTokGroup;
-  const size_t group_bytes = slim::kernels::tok16_bytes(cols);
+  const bool tok16 = mode == MatmatMode::kTok16 || mode == MatmatMode::kTok16Tiled;
+  const size_t group_bytes = tok16 ? slim::kernels::tok16_bytes(cols) : 0;
   std::vector<uint8_t> inter(group_bytes * ((n_tok + kT - 1) / kT));
+  // Rows [r0, r1) times tokens [t0, t0 + group).
+  auto group_rows = [&](size_t r0, size_t r1, size_t t0) {
+    float out[kT];
+    const size_t g = std::min(tok16 ? kT : kG, n_tok - t0);
+    for (size_t r = r0; r < r1; ++r) {
+      const uint8_t* row = m.data.data() + r * m.row_bytes;
+      if (tok16) {
+        tk.vec_dot_tok16(row, &inter[t0 / kT * group_bytes], g, cols, out);
+      } else {
+        tk.vec_dot_multi(row, &act[t0 * stride], stride, g, cols, out);
+      }
+      for (size_t t = 0; t < g; ++t) y[(t0 + t) * rows + r] = out[t];
+    }
+  };
   for (auto _ : state) {
-    for (size_t t = 0; t < n_tok; ++t) k->quantize_q8(&x[t * cols], &act[t * stride], cols);
-    if (mode == 2) {
+    if (tk.act == ActFormat::kF32) {  // F32 / F16 / BF16 weights: the activation rows as they are
+      std::memcpy(act.data(), x.data(), act.size());
+    } else {
+      for (size_t t = 0; t < n_tok; ++t) k->quantize_q8(&x[t * cols], &act[t * stride], cols);
+    }
+    if (tok16) {
       for (size_t t0 = 0; t0 < n_tok; t0 += kT) {
         slim::kernels::interleave_q8(&act[t0 * stride], stride, std::min(kT, n_tok - t0), cols,
                                      &inter[t0 / kT * group_bytes]);
       }
     }
-    for (size_t r = 0; r < rows; ++r) {
-      const uint8_t* row = m.data.data() + r * m.row_bytes;
-      if (mode == 2) {
-        float out[kT];
-        for (size_t t0 = 0; t0 < n_tok; t0 += kT) {
-          const size_t g = std::min(kT, n_tok - t0);
-          tk.vec_dot_tok16(row, &inter[t0 / kT * group_bytes], g, cols, out);
-          for (size_t t = 0; t < g; ++t) y[(t0 + t) * rows + r] = out[t];
-        }
-      } else if (mode == 1) {
-        float out[kG];
-        for (size_t t0 = 0; t0 < n_tok; t0 += kG) {
-          const size_t g = n_tok - t0 < kG ? n_tok - t0 : kG;
-          tk.vec_dot_multi(row, &act[t0 * stride], stride, g, cols, out);
-          for (size_t t = 0; t < g; ++t) y[(t0 + t) * rows + r] = out[t];
-        }
-      } else {
+    const bool tiled = mode == MatmatMode::kMultiTiled || mode == MatmatMode::kTok16Tiled;
+    const size_t tile = tiled ? kRowTile : 1;
+    for (size_t r0 = 0; r0 < rows; r0 += tile) {
+      const size_t r1 = r0 + tile < rows ? r0 + tile : rows;
+      if (mode == MatmatMode::kLoop) {
+        const uint8_t* row = m.data.data() + r0 * m.row_bytes;
         for (size_t t = 0; t < n_tok; ++t)
-          y[t * rows + r] = tk.vec_dot(row, &act[t * stride], cols);
+          y[t * rows + r0] = tk.vec_dot(row, &act[t * stride], cols);
+      } else {
+        for (size_t t0 = 0; t0 < n_tok; t0 += tok16 ? kT : kG) group_rows(r0, r1, t0);
       }
     }
     benchmark::DoNotOptimize(y.data());
@@ -200,11 +218,17 @@ void register_all() {
       // K-quants need rows of a multiple of 256: the FFN down projection (1536 x 576).
       const bool k256 = slim::type_traits(type)->block_elems == 256;
       const size_t cols = k256 ? 1536 : 576, rows = k256 ? 576 : 1536;
-      for (const int mode : {0, 1, 2}) {
-        if (mode == 2 && k->of(type).vec_dot_tok16 == nullptr) continue;
-        static constexpr const char* kModes[] = {"/loop", "/multi", "/tok16"};
+      const std::pair<MatmatMode, const char*> modes[] = {
+          {MatmatMode::kLoop, "loop"},
+          {MatmatMode::kMulti, "multi"},
+          {MatmatMode::kMultiTiled, "multi-tile16"},
+          {MatmatMode::kTok16, "tok16"},
+          {MatmatMode::kTok16Tiled, "tok16-tile16"}};
+      for (const auto& [mode, mname] : modes) {
+        const bool needs_tok16 = mode == MatmatMode::kTok16 || mode == MatmatMode::kTok16Tiled;
+        if (needs_tok16 && k->of(type).vec_dot_tok16 == nullptr) continue;
         const std::string name = std::string("matmat/") + tname + "/" + std::to_string(cols) + "x" +
-                                 std::to_string(rows) + "x128/" + k->name + kModes[mode];
+                                 std::to_string(rows) + "x128/" + k->name + "/" + mname;
         benchmark::RegisterBenchmark(name.c_str(), BM_Matmat, k, type, cols, rows, 128, mode)
             ->Unit(benchmark::kMillisecond);
       }

@@ -78,6 +78,9 @@ KernelTable make_reference() {
   t.type[static_cast<uint32_t>(TensorType::kQ4_K)].dequantize = dequant_thunk<TensorType::kQ4_K>;
   t.type[static_cast<uint32_t>(TensorType::kQ5_K)].dequantize = dequant_thunk<TensorType::kQ5_K>;
   t.type[static_cast<uint32_t>(TensorType::kQ6_K)].dequantize = dequant_thunk<TensorType::kQ6_K>;
+  set_multi(t, TensorType::kF32, multi_loop<ref::vec_dot_f32>);
+  set_multi(t, TensorType::kF16, multi_loop<ref::vec_dot_f16>);
+  set_multi(t, TensorType::kBF16, multi_loop<ref::vec_dot_bf16>);
   set_multi(t, TensorType::kQ8_0, multi_loop<ref::vec_dot_q8_0>);
   t.q8_0_f32 = {ActFormat::kF32, ref::vec_dot_q8_0_f32, dequant_thunk<TensorType::kQ8_0>,
                 multi_loop<ref::vec_dot_q8_0_f32>};
@@ -97,6 +100,7 @@ KernelTable make_reference() {
 }
 
 // One ISA's functions, all with the reference's signatures (kernels/x86/x86.hpp, arm/arm.hpp).
+// The float types' multi-token dots come with their vec_dot (the neon-dot table keeps neon's).
 #define SLIM_FILL_TABLE(t, ns)                                         \
   do {                                                                 \
     set_type(t, TensorType::kF32, ActFormat::kF32, ns::vec_dot_f32);   \
@@ -104,6 +108,9 @@ KernelTable make_reference() {
     set_type(t, TensorType::kBF16, ActFormat::kF32, ns::vec_dot_bf16); \
     set_type(t, TensorType::kQ8_0, ActFormat::kQ8, ns::vec_dot_q8_0);  \
     set_type(t, TensorType::kQ4_0, ActFormat::kQ8, ns::vec_dot_q4_0);  \
+    set_multi(t, TensorType::kF32, ns::vec_dot_multi_f32);             \
+    set_multi(t, TensorType::kF16, ns::vec_dot_multi_f16);             \
+    set_multi(t, TensorType::kBF16, ns::vec_dot_multi_bf16);           \
     (t).quantize_q8 = ns::quantize_q8;                                 \
     (t).rmsnorm = ns::rmsnorm;                                         \
     (t).softmax = ns::softmax;                                         \

@@ -75,7 +75,8 @@ using VecDotFn = float (*)(const void* row, const void* act, size_t n);
 // act + t * act_stride, n). Each weight block is loaded and unpacked once and dotted with every
 // token's activation block; out[t] is BIT-IDENTICAL to the table's vec_dot for that token (same
 // integer block sums, same float order per token, only interleaved), so results do not depend on
-// how tokens are grouped. act_stride: bytes between tokens' prepared rows (any alignment).
+// how tokens are grouped (a nan result aside: with several nan inputs the compiler may keep
+// another one's payload). act_stride: bytes between tokens' prepared rows (any alignment).
 using VecDotMultiFn = void (*)(const void* row, const void* act, size_t act_stride, size_t n_tok,
                                size_t n, float* out);
 inline constexpr size_t kMaxMultiTok = 8;

@@ -1,5 +1,6 @@
 // Self-contained (no GoogleTest) check of every ISA kernel table this machine runs against the
-// scalar reference: the checks of tests/unit/kernels_isa_test.cpp in compact form, for targets
+// scalar reference: the checks of tests/unit/kernels_isa_test.cpp (and of the float types'
+// vec_dot_multi, tests/unit/kernels_multi_float_test.cpp) in compact form, for targets
 // where GoogleTest is not available (scripts/test-aarch64.sh builds it with the aarch64 cross
 // compiler and runs it under qemu-user). Exit status 0 = all passed.
 #include <algorithm>
@@ -189,9 +190,49 @@ void check_w8a8(const KernelTable& s, const KernelTable& r) {
   }
 }
 
+// vec_dot_multi of the float types against the same table's vec_dot, token by token (kernels.hpp:
+// bit-identical), tails of every length, misaligned rows and activations (4-byte aligned), a
+// stride > the row.
+void check_float_multi(const KernelTable& s) {
+  Rng rng{3};
+  for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kBF16}) {
+    const auto& k = s.of(t);
+    check(k.vec_dot_multi != nullptr,
+          std::string(s.name) + " " + std::string(slim::type_name(t)) + ": multi");
+    if (k.vec_dot_multi == nullptr) continue;
+    for (size_t n : {1, 3, 5, 16, 17, 48, 63, 100, 576, 1031}) {
+      const std::vector<uint8_t> row = weight_row(rng, t, n);
+      Buffer w(row.size(), 1);
+      std::memcpy(w.p, row.data(), row.size());
+      const size_t n_max = 10, stride = n * 4 + 12;  // float-aligned rows, not vector-aligned
+      Buffer x(stride * n_max, 4);
+      std::fill(x.raw.begin(), x.raw.end(), uint8_t{0xff});  // nan between rows: must not be read
+      for (size_t j = 0; j < n_max; ++j) {
+        for (size_t i = 0; i < n; ++i) {  // finite (no nan payloads to compare)
+          const float v = rng.uniform() * 4.0f;
+          std::memcpy(x.p + j * stride + 4 * i, &v, 4);
+        }
+      }
+      std::vector<float> want(n_max);
+      for (size_t j = 0; j < n_max; ++j) want[j] = k.vec_dot(w.p, x.p + j * stride, n);
+      for (size_t n_tok = 1; n_tok <= n_max; ++n_tok) {
+        float got[16];
+        k.vec_dot_multi(w.p, x.p + (n_max - n_tok) * stride, stride, n_tok, n, got);
+        for (size_t j = 0; j < n_tok; ++j) {
+          check(slim::f32_to_bits(got[j]) == slim::f32_to_bits(want[n_max - n_tok + j]),
+                std::string(s.name) + " " + std::string(slim::type_name(t)) + " n " +
+                    std::to_string(n) + " n_tok " + std::to_string(n_tok) +
+                    ": vec_dot_multi bit-identical");
+        }
+      }
+    }
+  }
+}
+
 void check_table(const KernelTable& s, const KernelTable& r) {
   const std::string isa = s.name;
   check_more_blocks(s, r);
+  check_float_multi(s);
   check_w8a8(s, r);
   Rng rng{1};
   for (size_t nb : {1, 3, 7, 8, 9, 24, 31, 33, 257}) {

@@ -15,6 +15,14 @@ float vec_dot_bf16(const void* row, const void* act, size_t n);
 void quantize_q8(const float* x, void* act, size_t n);
 float vec_dot_q8_0(const void* row, const void* act, size_t n);
 float vec_dot_q4_0(const void* row, const void* act, size_t n);
+// dot_multi_float_neon.cpp: n_tok tokens at once, bit-identical to vec_dot_f32 / f16 / bf16
+// token by token (kernels.hpp).
+void vec_dot_multi_f32(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                       float* out);
+void vec_dot_multi_f16(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                       float* out);
+void vec_dot_multi_bf16(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
+                        float* out);
 // dot_k_neon.cpp: Q4_1, Q5_0, Q5_1, Q2_K..Q6_K.
 float vec_dot_q4_1(const void* row, const void* act, size_t n);
 float vec_dot_q5_0(const void* row, const void* act, size_t n);
