@@ -1,5 +1,6 @@
 // Forward pass of the Llama family over a batch of tokens, with the KV cache.
 #include <cmath>
+#include <vector>
 
 #include "model/forward_pass.hpp"
 #include "model/llama.hpp"
@@ -8,14 +9,26 @@ namespace slim {
 
 namespace {
 
-// Rotates the first rope_dims dims of one head vector for position pos.
-void apply_rope(float* v, int32_t rope_dims, int32_t pos, float base, RopeStyle style) {
+// cos and sin of pos * freq_i for the rotary pairs i < rope_dims / 2 of one position:
+// cs[2 i] = cos, cs[2 i + 1] = sin, freq_i = 1 / base^(2 i / rope_dims). Made once per token per
+// forward pass and shared by every head of every layer (the same values each time, so the same
+// bits as computing them per head).
+void rope_angles(float* cs, int32_t rope_dims, int32_t pos, float base) {
   const int32_t half = rope_dims / 2;
   for (int32_t i = 0; i < half; ++i) {
     const float freq =
         1.0f / std::pow(base, static_cast<float>(2 * i) / static_cast<float>(rope_dims));
     const float theta = static_cast<float>(pos) * freq;
-    const float c = std::cos(theta), s = std::sin(theta);
+    cs[2 * i] = std::cos(theta);
+    cs[2 * i + 1] = std::sin(theta);
+  }
+}
+
+// Rotates the first rope_dims dims of one head vector by the angles of rope_angles.
+void apply_rope(float* v, int32_t rope_dims, const float* cs, RopeStyle style) {
+  const int32_t half = rope_dims / 2;
+  for (int32_t i = 0; i < half; ++i) {
+    const float c = cs[2 * i], s = cs[2 * i + 1];
     const int32_t a = style == RopeStyle::kInterleaved ? 2 * i : i;
     const int32_t b = style == RopeStyle::kInterleaved ? 2 * i + 1 : i + half;
     const float x0 = v[a], x1 = v[b];
@@ -41,6 +54,12 @@ void LlamaModel::forward_batch(DecoderState& s, const BatchToken* batch, size_t 
 
   fp.embed(w.token_embd, s.x.data());
   fp.mark(Op::kEmbed);
+  // Rotary angles of every token of the batch, once for all layers and heads.
+  thread_local std::vector<float> rope_cs;
+  const auto rope_stride = static_cast<size_t>(hp.rope_dims);
+  rope_cs.resize(n * rope_stride);
+  for (size_t t = 0; t < n; ++t)
+    rope_angles(&rope_cs[t * rope_stride], hp.rope_dims, batch[t].pos, hp.rope_base);
 
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LlamaLayer& L = w.layers[l];
@@ -53,14 +72,12 @@ void LlamaModel::forward_batch(DecoderState& s, const BatchToken* batch, size_t 
     fp.add_bias(s.v.data(), L.bv);
     fp.mark(Op::kQkv);
     for (size_t t = 0; t < n; ++t) {
-      const int32_t p = batch[t].pos;
+      const float* cs = &rope_cs[t * rope_stride];
       for (int32_t h = 0; h < hp.n_head; ++h) {
-        apply_rope(&s.q[t * embd + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base,
-                   hp.rope_style);
+        apply_rope(&s.q[t * embd + static_cast<size_t>(h) * hd], hp.rope_dims, cs, hp.rope_style);
       }
       for (int32_t h = 0; h < hp.n_head_kv; ++h) {
-        apply_rope(&s.k[t * kv + static_cast<size_t>(h) * hd], hp.rope_dims, p, hp.rope_base,
-                   hp.rope_style);
+        apply_rope(&s.k[t * kv + static_cast<size_t>(h) * hd], hp.rope_dims, cs, hp.rope_style);
       }
     }
     fp.store_kv(l);
