@@ -37,7 +37,10 @@ __m256i dot_u8s8_ow(__m256i u, __m256i x, __m256i off, __m256i sc) {
 }
 
 #include "kernels/x86/blocks_x86.inc"
+// The AVX-512-only kernels (after the shared helpers above).
 #include "kernels/x86/kquant_avx512.inc"
+// (uses kquant_avx512.inc's fold_q4k / join_q4k)
+#include "kernels/x86/blocks32_avx512.inc"
 
 // Super-blocks two at a time (the last one alone when their count is odd: its partner is itself
 // and only lanes 0-7 are loaded and added).
@@ -89,15 +92,15 @@ const uint8_t* bytes(const void* p) {
 }  // namespace
 
 float vec_dot_q4_1(const void* row, const void* act, size_t n) {
-  return dot32<20, 4, 0, 0, true>(bytes(row), bytes(act), n);
+  return dot32_512<20, 4, 0, 0, true>(bytes(row), bytes(act), n);
 }
 
 float vec_dot_q5_0(const void* row, const void* act, size_t n) {
-  return dot32<22, 6, 2, 16, false>(bytes(row), bytes(act), n);
+  return dot32_512<22, 6, 2, 16, false>(bytes(row), bytes(act), n);
 }
 
 float vec_dot_q5_1(const void* row, const void* act, size_t n) {
-  return dot32<24, 8, 4, 0, true>(bytes(row), bytes(act), n);
+  return dot32_512<24, 8, 4, 0, true>(bytes(row), bytes(act), n);
 }
 
 float vec_dot_q2_k(const void* row, const void* act, size_t n) {

@@ -36,8 +36,30 @@ __m256i dot_u8s8_ow(__m256i u, __m256i x, __m256i off, __m256i sc) {
 }
 
 #include "kernels/x86/blocks_x86.inc"
-#include "kernels/x86/kquant_avx512.inc"
 #include "kernels/x86/multi_k_x86.inc"
+// The AVX-512-only kernels (after the shared helpers above).
+#include "kernels/x86/kquant_avx512.inc"
+// (uses kquant_avx512.inc's fold_q4k / join_q4k)
+#include "kernels/x86/blocks32_avx512.inc"
+
+// Per group of 16 blocks: the weights once, then each token as dot32_512 does it; the last
+// nb % 16 blocks as multi_k_x86.inc does them.
+template <size_t kBytes, size_t kQs, size_t kQh, int kOffset, bool kMin>
+void multi32_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_tok, size_t n,
+                 float* out) {
+  const size_t nb = n / kBlk;
+  __m256 acc[kMaxTok];
+  for (size_t t = 0; t < n_tok; ++t) acc[t] = _mm256_setzero_ps();
+  Group32 g;
+  size_t b = 0;
+  for (; b + 16 <= nb; b += 16) {
+    group32<kBytes, kQs, kQh, kMin>(w, b, &g);
+    for (size_t t = 0; t < n_tok; ++t) {
+      acc[t] = dot_group32<kOffset, kMin>(g, xa + t * stride, n, b, acc[t]);
+    }
+  }
+  multi32_from<kBytes, kQs, kQh, kOffset, kMin>(w, xa, stride, n_tok, n, out, b, acc);
+}
 
 // Per super-block pair: the levels and scales once, then every token's integer sums and float
 // terms exactly as dot_k_avx512.cpp's dot_q4k_512 computes them for that token.
@@ -126,17 +148,17 @@ const uint8_t* bytes(const void* p) {
 
 void vec_dot_multi_q4_1(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
                         float* out) {
-  multi32<20, 4, 0, 0, true>(bytes(row), bytes(act), act_stride, n_tok, n, out);
+  multi32_512<20, 4, 0, 0, true>(bytes(row), bytes(act), act_stride, n_tok, n, out);
 }
 
 void vec_dot_multi_q5_0(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
                         float* out) {
-  multi32<22, 6, 2, 16, false>(bytes(row), bytes(act), act_stride, n_tok, n, out);
+  multi32_512<22, 6, 2, 16, false>(bytes(row), bytes(act), act_stride, n_tok, n, out);
 }
 
 void vec_dot_multi_q5_1(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
                         float* out) {
-  multi32<24, 8, 4, 0, true>(bytes(row), bytes(act), act_stride, n_tok, n, out);
+  multi32_512<24, 8, 4, 0, true>(bytes(row), bytes(act), act_stride, n_tok, n, out);
 }
 
 void vec_dot_multi_q4_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
