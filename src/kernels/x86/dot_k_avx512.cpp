@@ -43,20 +43,29 @@ __m256i dot_u8s8_ow(__m256i u, __m256i x, __m256i off, __m256i sc) {
 #include "kernels/x86/blocks32_avx512.inc"
 
 // Super-blocks two at a time (the last one alone when their count is odd: its partner is itself
-// and only lanes 0-7 are loaded and added).
-float dot_q4k_512(const uint8_t* w, const uint8_t* xa, size_t n) {
+// and only lanes 0-7 are loaded and added). kQ5: Q5_K (the fifth bits at byte 16, nibbles at 48).
+template <bool kQ5>
+float dot_q45k_512(const uint8_t* w, const uint8_t* xa, size_t n) {
+  constexpr size_t kBytes = kQ5 ? kQ5KBytes : kQ4KBytes;
   const size_t nsb = n / kSuper;
   const uint8_t* xd = xa + n;
   const uint8_t* xs = xa + n + 4 * (n / kBlk);
   __m256 acc = _mm256_setzero_ps();
+  auto levels = [](const uint8_t* blk, __m512i* u) {
+    if (kQ5) {
+      q5k_levels(blk + 16, blk + 48, u);
+    } else {
+      q4k_levels(blk + 16, u);
+    }
+  };
   for (size_t k = 0; k < nsb; k += 2) {
     const size_t k1 = k + 1 < nsb ? k + 1 : k;
-    const uint8_t* b0 = w + k * kQ4KBytes;
-    const uint8_t* b1 = w + k1 * kQ4KBytes;
+    const uint8_t* b0 = w + k * kBytes;
+    const uint8_t* b1 = w + k1 * kBytes;
     __m512i u[4];
-    q4k_levels(b0 + 16, u);
+    levels(b0, u);
     const __m512i p0 = dot_q4k(u, xa + k * kSuper);
-    q4k_levels(b1 + 16, u);
+    levels(b1, u);
     const __m512i p1 = dot_q4k(u, xa + k1 * kSuper);
     const __mmask16 m = k1 != k ? 0xffff : 0x00ff;
     acc = q4k_term(acc, join_q4k(p0, p1), q4k_pair(b0, b1), xs + 32 * k, xd + 32 * k, m);
@@ -112,11 +121,11 @@ float vec_dot_q3_k(const void* row, const void* act, size_t n) {
 }
 
 float vec_dot_q4_k(const void* row, const void* act, size_t n) {
-  return dot_q4k_512(bytes(row), bytes(act), n);
+  return dot_q45k_512<false>(bytes(row), bytes(act), n);
 }
 
 float vec_dot_q5_k(const void* row, const void* act, size_t n) {
-  return dot_q45_k<true>(bytes(row), bytes(act), n);
+  return dot_q45k_512<true>(bytes(row), bytes(act), n);
 }
 
 float vec_dot_q6_k(const void* row, const void* act, size_t n) {

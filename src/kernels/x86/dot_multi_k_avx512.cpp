@@ -62,20 +62,29 @@ void multi32_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_to
 }
 
 // Per super-block pair: the levels and scales once, then every token's integer sums and float
-// terms exactly as dot_k_avx512.cpp's dot_q4k_512 computes them for that token.
-void multi_q4k_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_tok, size_t n,
-                   float* out) {
+// terms exactly as dot_k_avx512.cpp's dot_q45k_512 computes them for that token.
+template <bool kQ5>
+void multi_q45k_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_tok, size_t n,
+                    float* out) {
+  constexpr size_t kBytes = kQ5 ? kQ5KBytes : kQ4KBytes;
   const size_t nsb = n / kSuper;
   const size_t xd_off = n, xs_off = n + 4 * (n / kBlk);
   __m256 acc[kMaxTok];
   for (size_t t = 0; t < n_tok; ++t) acc[t] = _mm256_setzero_ps();
+  auto levels = [](const uint8_t* blk, __m512i* u) {
+    if (kQ5) {
+      q5k_levels(blk + 16, blk + 48, u);
+    } else {
+      q4k_levels(blk + 16, u);
+    }
+  };
   for (size_t k = 0; k < nsb; k += 2) {
     const size_t k1 = k + 1 < nsb ? k + 1 : k;
-    const uint8_t* b0 = w + k * kQ4KBytes;
-    const uint8_t* b1 = w + k1 * kQ4KBytes;
+    const uint8_t* b0 = w + k * kBytes;
+    const uint8_t* b1 = w + k1 * kBytes;
     __m512i u0[4], u1[4];
-    q4k_levels(b0 + 16, u0);
-    q4k_levels(b1 + 16, u1);
+    levels(b0, u0);
+    levels(b1, u1);
     const Q4KPair sc = q4k_pair(b0, b1);
     const __mmask16 m = k1 != k ? 0xffff : 0x00ff;
     for (size_t t = 0; t < n_tok; ++t) {
@@ -163,12 +172,12 @@ void vec_dot_multi_q5_1(const void* row, const void* act, size_t act_stride, siz
 
 void vec_dot_multi_q4_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
                         float* out) {
-  multi_q4k_512(bytes(row), bytes(act), act_stride, n_tok, n, out);
+  multi_q45k_512<false>(bytes(row), bytes(act), act_stride, n_tok, n, out);
 }
 
 void vec_dot_multi_q5_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
                         float* out) {
-  multi_q45_k<true>(bytes(row), bytes(act), act_stride, n_tok, n, out);
+  multi_q45k_512<true>(bytes(row), bytes(act), act_stride, n_tok, n, out);
 }
 
 void vec_dot_multi_q6_k(const void* row, const void* act, size_t act_stride, size_t n_tok, size_t n,
