@@ -67,8 +67,8 @@ float dot_q45k_512(const uint8_t* w, const uint8_t* xa, size_t n) {
     const __m512i p0 = dot_q4k(u, xa + k * kSuper);
     levels(b1, u);
     const __m512i p1 = dot_q4k(u, xa + k1 * kSuper);
-    const __mmask16 m = k1 != k ? 0xffff : 0x00ff;
-    acc = q4k_term(acc, join_q4k(p0, p1), q4k_pair(b0, b1), xs + 32 * k, xd + 32 * k, m);
+    const bool both = k1 != k;
+    acc = q4k_term(acc, join_q4k(p0, p1), q4k_pair(b0, b1), xs + 32 * k, xd + 32 * k, both);
   }
   return hsum8(acc);
 }
@@ -88,8 +88,8 @@ float dot_q6k_512(const uint8_t* w, const uint8_t* xa, size_t n) {
     q6k_levels(b1, u);
     q6k_scales(b1, sc);
     const __m512i p1 = dot_q6k(u, sc, xa + k1 * kSuper);
-    const __mmask16 m = k1 != k ? 0xffff : 0x00ff;
-    acc = q6k_term(acc, join_q6k(p0, p1), fp16_pair(b0 + 208, b1 + 208), xd + 32 * k, m);
+    const bool both = k1 != k;
+    acc = q6k_term(acc, join_q6k(p0, p1), fp16_pair(b0 + 208, b1 + 208), xd + 32 * k, both);
   }
   return hsum8(acc);
 }

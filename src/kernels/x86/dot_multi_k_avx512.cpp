@@ -86,11 +86,11 @@ void multi_q45k_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n
     levels(b0, u0);
     levels(b1, u1);
     const Q4KPair sc = q4k_pair(b0, b1);
-    const __mmask16 m = k1 != k ? 0xffff : 0x00ff;
+    const bool both = k1 != k;
     for (size_t t = 0; t < n_tok; ++t) {
       const uint8_t* xt = xa + t * stride;
       const __m512i s = join_q4k(dot_q4k(u0, xt + k * kSuper), dot_q4k(u1, xt + k1 * kSuper));
-      acc[t] = q4k_term(acc[t], s, sc, xt + xs_off + 32 * k, xt + xd_off + 32 * k, m);
+      acc[t] = q4k_term(acc[t], s, sc, xt + xs_off + 32 * k, xt + xd_off + 32 * k, both);
     }
   }
   for (size_t t = 0; t < n_tok; ++t) out[t] = hsum8(acc[t]);
@@ -138,12 +138,12 @@ void multi_q6k_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_
     q6k_prep(b0, &p0);
     q6k_prep(b1, &p1);
     const __m512 d = fp16_pair(b0 + 208, b1 + 208);
-    const __mmask16 m = k1 != k ? 0xffff : 0x00ff;
+    const bool both = k1 != k;
     for (size_t t = 0; t < n_tok; ++t) {
       const uint8_t* xt = xa + t * stride;
       const __m512i a =
           join_q6k(dot_q6k_prep(p0, xt + k * kSuper), dot_q6k_prep(p1, xt + k1 * kSuper));
-      acc[t] = q6k_term(acc[t], a, d, xt + xd_off + 32 * k, m);
+      acc[t] = q6k_term(acc[t], a, d, xt + xd_off + 32 * k, both);
     }
   }
   for (size_t t = 0; t < n_tok; ++t) out[t] = hsum8(acc[t]);
