@@ -43,9 +43,74 @@ __m256i dot_u8s8_ow(__m256i u, __m256i x, __m256i off, __m256i sc) {
 // (uses kquant_avx512.inc's fold_q4k / join_q4k)
 #include "kernels/x86/blocks32_avx512.inc"
 
+// The last kR < 16 blocks of a row for every token: tail32's steps with the levels and scales
+// prepared once.
+template <size_t kBytes, size_t kQs, size_t kQh, int kOffset, bool kMin, size_t kR>
+void multi_tail32(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_tok, size_t n,
+                  size_t b, __m256* acc) {
+  constexpr size_t kPairs = (kR + 1) / 2;
+  const size_t nb = n / kBlk;
+  const uint8_t* base = w + b * kBytes;
+  __m512i u[kPairs];
+  for (size_t p = 0; p < kPairs; ++p) {
+    const uint8_t* b0 = base + 2 * p * kBytes;
+    u[p] = levels32x2<kQs, kQh>(b0, 2 * p + 1 < kR ? b0 + kBytes : b0);
+  }
+  uint64_t dh[4] = {0, 0, 0, 0}, mh[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < kR; ++i) {
+    dh[i / 4] |= uint64_t{load_u16(base + i * kBytes)} << (16 * (i % 4));
+    if (kMin) mh[i / 4] |= uint64_t{load_u16(base + i * kBytes + 2)} << (16 * (i % 4));
+  }
+  auto cvt = [](const uint64_t* q) {
+    return _mm512_cvtph_ps(_mm256_set_epi64x(static_cast<int64_t>(q[3]), static_cast<int64_t>(q[2]),
+                                             static_cast<int64_t>(q[1]),
+                                             static_cast<int64_t>(q[0])));
+  };
+  const __m512 dw = cvt(dh);
+  const __m512 mw = kMin ? cvt(mh) : _mm512_setzero_ps();
+  constexpr __mmask16 kLanes = static_cast<__mmask16>((uint32_t{1} << kR) - 1);
+  for (size_t t = 0; t < n_tok; ++t) {
+    const uint8_t* xt = xa + t * stride;
+    const uint8_t* xq = xt + b * kBlk;
+    __m512i v[8];
+    for (size_t p = 0; p < 8; ++p) {
+      if (p >= kPairs) {
+        v[p] = _mm512_setzero_si512();
+      } else {
+        const __m512i x = 2 * p + 1 < kR ? loadu_si512(xq + 64 * p)
+                                         : _mm512_zextsi256_si512(loadu_si256(xq + 64 * p));
+        v[p] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[p], x);
+      }
+    }
+    const __m512i p0 = fold_q4k(v);
+    __m512i isum = join_q4k(p0, kR > 8 ? fold_q4k(v + 4) : p0);
+    const __m512i s = _mm512_maskz_loadu_epi32(kLanes, xt + n + 4 * nb + 4 * b);
+    if (kOffset != 0) isum = _mm512_sub_epi32(isum, _mm512_slli_epi32(s, 4));
+    const __m512 dx = _mm512_maskz_loadu_ps(kLanes, xt + n + 4 * b);
+    __m512 term = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx));
+    if (kMin) {
+      term = _mm512_add_ps(term, _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(mw, dx)));
+    }
+    acc[t] = _mm256_mask_add_ps(acc[t], static_cast<__mmask8>(kLanes), acc[t],
+                                _mm512_castps512_ps256(term));
+    if (kR > 8) {
+      acc[t] = _mm256_mask_add_ps(acc[t], static_cast<__mmask8>(kLanes >> 8), acc[t],
+                                  _mm512_extractf32x8_ps(term, 1));
+    }
+  }
+}
+
+template <size_t kBytes, size_t kQs, size_t kQh, int kOffset, bool kMin, size_t... kI>
+void multi_tail32_r(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_tok, size_t n,
+                    size_t b, size_t r, __m256* acc, std::index_sequence<kI...> /*r - 1*/) {
+  (void)((r == kI + 1 &&
+          (multi_tail32<kBytes, kQs, kQh, kOffset, kMin, kI + 1>(w, xa, stride, n_tok, n, b, acc),
+           true)) ||
+         ...);
+}
+
 // Per group of 16 blocks: the weights once, then each token as dot32_512 does it; the last
-// nb % 16 blocks as multi_k_x86.inc does them (unpacked once for all tokens: measured faster
-// here than dot32_512's tail32 per token).
+// nb % 16 blocks by multi_tail32 (prepared once for all tokens).
 template <size_t kBytes, size_t kQs, size_t kQh, int kOffset, bool kMin>
 void multi32_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_tok, size_t n,
                  float* out) {
@@ -60,7 +125,11 @@ void multi32_512(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n_to
       acc[t] = dot_group32<kOffset, kMin>(g, xa + t * stride, n, b, acc[t]);
     }
   }
-  multi32_from<kBytes, kQs, kQh, kOffset, kMin>(w, xa, stride, n_tok, n, out, b, acc);
+  if (b < nb) {
+    multi_tail32_r<kBytes, kQs, kQh, kOffset, kMin>(w, xa, stride, n_tok, n, b, nb - b, acc,
+                                                    std::make_index_sequence<15>{});
+  }
+  for (size_t t = 0; t < n_tok; ++t) out[t] = hsum8(acc[t]);
 }
 
 // Per super-block pair: the levels and scales once, then every token's integer sums and float
