@@ -107,11 +107,12 @@ void ForwardPass::attend(size_t layer) {
   const size_t group = static_cast<size_t>(d_.n_head / d_.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const size_t n_jobs = n * n_head;
+  // Jobs (token, head) are dealt round-robin: a prompt's later tokens attend to more keys, so
+  // contiguous ranges would leave the first thread with a quarter of the work. Each job is
+  // computed the same way whichever thread takes it.
   auto attention = [&](int index, int count) {
-    size_t begin = 0, end = 0;
-    split_range(n_jobs, index, count, &begin, &end);
     float* att = &s.scores[static_cast<size_t>(index) * score_stride_];
-    for (size_t job = begin; job < end; ++job) {
+    for (size_t job = static_cast<size_t>(index); job < n_jobs; job += static_cast<size_t>(count)) {
       const size_t t = job / n_head, h = job % n_head;
       const size_t n_keys = static_cast<size_t>(batch[t].pos) + 1;
       const size_t kv_off = (h / group) * hd;
