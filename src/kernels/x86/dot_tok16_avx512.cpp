@@ -42,26 +42,30 @@ SLIM_TOK16_INLINE __m512i broadcast4(const uint8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-// The block's 8 element groups as unsigned weight bytes, broadcast to every lane.
+// The block's 8 element groups as unsigned weight bytes, broadcast to every lane. Groups 4-7
+// come scaled by 2^kHighShift (their sums are shifted back, exactly, before use).
 struct Q8_0Tok {
   static constexpr size_t kBytes = 34;
   static constexpr int kShift = 7;
+  static constexpr int kHighShift = 0;
   SLIM_TOK16_INLINE static void groups(const uint8_t* q, __m512i* u) {
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     for (size_t g = 0; g < 8; ++g) u[g] = _mm512_xor_si512(broadcast4(q + 4 * g), flip);
   }
 };
 
-// Q4_0: element j < 16 is the low nibble of byte j, j >= 16 the high nibble of byte j - 16.
+// Q4_0: element j < 16 is the low nibble of byte j, j >= 16 the high nibble of byte j - 16. The
+// high nibbles are used in place (v & 0xf0 = 16 * nibble): one AND per group, no shift.
 struct Q4_0Tok {
   static constexpr size_t kBytes = 18;
   static constexpr int kShift = 3;
+  static constexpr int kHighShift = 4;
   SLIM_TOK16_INLINE static void groups(const uint8_t* q, __m512i* u) {
     const __m512i low = _mm512_set1_epi8(0x0f);
+    const __m512i high = _mm512_set1_epi8(static_cast<char>(0xf0));
     for (size_t g = 0; g < 4; ++g) {
-      const __m512i v = broadcast4(q + 4 * g);
-      u[g] = _mm512_and_si512(v, low);
-      u[g + 4] = _mm512_and_si512(_mm512_srli_epi32(v, 4), low);
+      u[g] = _mm512_and_si512(broadcast4(q + 4 * g), low);
+      u[g + 4] = _mm512_and_si512(broadcast4(q + 4 * g), high);
     }
   }
 };
@@ -72,12 +76,15 @@ SLIM_TOK16_INLINE __m512 block_term(__m512 acc, const uint8_t* blk, const uint8_
                                     const uint8_t* xd, const uint8_t* xs) {
   __m512i u[8];
   K::groups(blk + 2, u);
-  __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
-  for (size_t g = 0; g < 8; g += 2) {
-    even = _mm512_dpbusd_epi32(even, u[g], _mm512_loadu_si512(xq + g * kGroupBytes));
-    odd = _mm512_dpbusd_epi32(odd, u[g + 1], _mm512_loadu_si512(xq + (g + 1) * kGroupBytes));
+  // Groups 0-3 and 4-7 in two chains; the second chain's sum is a multiple of 2^kHighShift
+  // (every weight byte is), so the arithmetic shift back is exact.
+  __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+  for (size_t g = 0; g < 4; ++g) {
+    lo = _mm512_dpbusd_epi32(lo, u[g], _mm512_loadu_si512(xq + g * kGroupBytes));
+    hi = _mm512_dpbusd_epi32(hi, u[g + 4], _mm512_loadu_si512(xq + (g + 4) * kGroupBytes));
   }
-  __m512i isum = _mm512_add_epi32(even, odd);
+  if constexpr (K::kHighShift != 0) hi = _mm512_srai_epi32(hi, K::kHighShift);
+  __m512i isum = _mm512_add_epi32(lo, hi);
   isum = _mm512_sub_epi32(isum, _mm512_slli_epi32(_mm512_loadu_si512(xs), K::kShift));
   const __m512 dw = _mm512_set1_ps(fp16_to_f32(load_u16(blk)));
   const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(reinterpret_cast<const float*>(xd)));
