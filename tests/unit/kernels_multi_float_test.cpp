@@ -10,38 +10,21 @@
 #include <limits>
 #include <vector>
 
+#include "kernel_test_util.hpp"
 #include "kernels/kernels.hpp"
 #include "quant/quantize.hpp"
 
 namespace slim {
 namespace {
 
+using test::lcg_next;
+using test::lcg_uniform;
+
 using kernels::ActFormat;
 using kernels::Isa;
 using kernels::KernelTable;
 
 constexpr TensorType kFloatTypes[] = {TensorType::kF32, TensorType::kF16, TensorType::kBF16};
-
-uint32_t next(uint32_t* s) {
-  *s = *s * 1664525u + 1013904223u;
-  return *s;
-}
-
-float uniform(uint32_t* s) {
-  return static_cast<float>(static_cast<int32_t>(next(s) >> 8) % 20001) / 10000.0f - 1.0f;
-}
-
-// A byte buffer whose data() starts `offset` bytes past a 64-byte boundary, 0xff bytes (nan in
-// every float format) around what the test writes: a read past a row would change the result.
-struct Buffer {
-  Buffer(size_t bytes, size_t offset) : raw(bytes + 64 + offset + 64, 0xff) {
-    const auto addr = reinterpret_cast<uintptr_t>(raw.data());
-    start = static_cast<size_t>((64 - addr % 64) % 64) + offset;
-  }
-  uint8_t* data() { return raw.data() + start; }
-  std::vector<uint8_t> raw;
-  size_t start = 0;
-};
 
 TEST(KernelsMultiFloat, EveryTableHasMultiForFloatWeights) {
   for (const Isa isa : kernels::available_isas()) {
@@ -72,19 +55,19 @@ TEST(KernelsMultiFloat, BitIdenticalToVecDotPerToken) {
           uint32_t s =
               99u + static_cast<uint32_t>(n * 7 + offset) * 131u + static_cast<uint32_t>(type);
           std::vector<float> src(n);
-          for (float& v : src) v = uniform(&s) * 3.0f;
+          for (float& v : src) v = lcg_uniform(&s) * 3.0f;
           if (n > 2) src[n - 1] = -0.0f, src[1] = 1e-6f;  // a signed zero, an f16 subnormal
-          Buffer row(rb, offset);
+          test::OffsetBuffer row(rb, offset, 0xff);
           ASSERT_TRUE(quantize_row(type, src.data(), row.data(), n).is_ok());
           // Activations: rows farther apart than n floats (0xff bytes between them, which the
           // kernels must not read), starting 4 to 16 bytes past a 64-byte boundary (F32
           // activations are float arrays: 4-byte aligned, as the scalar reference requires,
           // but not aligned to any vector width).
           const size_t stride = n * sizeof(float) + 4 * (2 * offset + 1);
-          Buffer acts(stride * kTokens, 4 * (offset + 1));
+          test::OffsetBuffer acts(stride * kTokens, 4 * (offset + 1), 0xff);
           for (size_t t = 0; t < kTokens; ++t) {
             std::vector<float> x(n);
-            for (float& v : x) v = uniform(&s) * static_cast<float>(1 + t);
+            for (float& v : x) v = lcg_uniform(&s) * static_cast<float>(1 + t);
             if (t == 4 && n > 5) x[5] = std::numeric_limits<float>::infinity();
             if (t == 6) x.assign(n, -0.0f);  // a sum of signed zeros
             std::memcpy(acts.data() + t * stride, x.data(), n * sizeof(float));
@@ -124,8 +107,8 @@ TEST(KernelsMultiFloat, CloseToDoubleSum) {
     for (const TensorType type : kFloatTypes) {
       uint32_t s = 5u + static_cast<uint32_t>(type);
       std::vector<float> src(n), deq(n), x(n * kTokens), got(kTokens);
-      for (float& v : src) v = uniform(&s);
-      for (float& v : x) v = uniform(&s);
+      for (float& v : src) v = lcg_uniform(&s);
+      for (float& v : x) v = lcg_uniform(&s);
       uint64_t rb = 0;
       ASSERT_TRUE(row_bytes(type, n, &rb));
       std::vector<uint8_t> row(rb);

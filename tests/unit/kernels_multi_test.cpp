@@ -8,35 +8,20 @@
 #include <string>
 #include <vector>
 
+#include "kernel_test_util.hpp"
 #include "kernels/kernels.hpp"
 #include "quant/quantize.hpp"
 
 namespace slim {
 namespace {
 
+using test::lcg_next;
+using test::lcg_uniform;
+using Buffer = test::OffsetBuffer;
+
 using kernels::ActFormat;
 using kernels::Isa;
 using kernels::KernelTable;
-
-uint32_t next(uint32_t* s) {
-  *s = *s * 1664525u + 1013904223u;
-  return *s;
-}
-
-float uniform(uint32_t* s) {
-  return static_cast<float>(static_cast<int32_t>(next(s) >> 8) % 20001) / 10000.0f - 1.0f;
-}
-
-// A byte buffer whose data() starts `offset` bytes past a 64-byte boundary.
-struct Buffer {
-  Buffer(size_t bytes, size_t offset) : raw(bytes + 64 + offset) {
-    const auto addr = reinterpret_cast<uintptr_t>(raw.data());
-    start = static_cast<size_t>((64 - addr % 64) % 64) + offset;
-  }
-  uint8_t* data() { return raw.data() + start; }
-  std::vector<uint8_t> raw;
-  size_t start = 0;
-};
 
 TEST(KernelsMulti, EveryIsaTableHasMultiFor8BitAnd4BitBlocks) {
   // The reference and every x86 table provide Q8_0 and Q4_0 (prompt processing relies on them).
@@ -76,14 +61,14 @@ TEST(KernelsMulti, BitIdenticalToVecDotPerToken) {
           uint32_t s = 777u + static_cast<uint32_t>(n + offset) * 31u + static_cast<uint32_t>(type);
           std::vector<float> src(n);
           Buffer row(rb, offset);
-          for (float& v : src) v = uniform(&s);
+          for (float& v : src) v = lcg_uniform(&s);
           ASSERT_TRUE(quantize_row(type, src.data(), row.data(), n).is_ok());
           // Activations: a stride that is not a multiple of 4 (misaligned d and s arrays).
           const size_t act_bytes = kernels::act_row_bytes(ActFormat::kQ8, n);
           const size_t stride = act_bytes + 1 + offset;
           Buffer acts(stride * n_max, offset + 1);
           for (size_t t = 0; t < n_max; ++t) {
-            for (float& v : src) v = uniform(&s) * static_cast<float>(1 + t);
+            for (float& v : src) v = lcg_uniform(&s) * static_cast<float>(1 + t);
             if (t == 2) src[0] = 0.0f, src[1] = 1e-30f;  // a near-zero scale somewhere
             k.quantize_q8(src.data(), acts.data() + t * stride, n);
           }

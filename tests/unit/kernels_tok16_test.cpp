@@ -11,36 +11,21 @@
 #include <vector>
 
 #include "core/fp16.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernels.hpp"
 #include "quant/quantize.hpp"
 
 namespace slim {
 namespace {
 
+using test::lcg_next;
+using test::lcg_uniform;
+using Buffer = test::OffsetBuffer;
+
 using kernels::ActFormat;
 using kernels::Isa;
 using kernels::KernelTable;
 using kernels::kTokGroup;
-
-uint32_t next(uint32_t* s) {
-  *s = *s * 1664525u + 1013904223u;
-  return *s;
-}
-
-float uniform(uint32_t* s) {
-  return static_cast<float>(static_cast<int32_t>(next(s) >> 8) % 20001) / 10000.0f - 1.0f;
-}
-
-// A byte buffer whose data() starts `offset` bytes past a 64-byte boundary.
-struct Buffer {
-  Buffer(size_t bytes, size_t offset) : raw(bytes + 64 + offset) {
-    const auto addr = reinterpret_cast<uintptr_t>(raw.data());
-    start = static_cast<size_t>((64 - addr % 64) % 64) + offset;
-  }
-  uint8_t* data() { return raw.data() + start; }
-  std::vector<uint8_t> raw;
-  size_t start = 0;
-};
 
 uint32_t bits(float f) {
   uint32_t u;
@@ -52,7 +37,7 @@ TEST(KernelsTok16, InterleaveFollowsTheDocumentedLayout) {
   const size_t n = 96, nb = 3, n_tok = 5, stride = kernels::act_row_bytes(ActFormat::kQ8, n) + 3;
   std::vector<uint8_t> rows(stride * n_tok);
   uint32_t s = 5;
-  for (uint8_t& b : rows) b = static_cast<uint8_t>(next(&s) >> 24);
+  for (uint8_t& b : rows) b = static_cast<uint8_t>(lcg_next(&s) >> 24);
   std::vector<uint8_t> out(kernels::tok16_bytes(n), 0xee);
   ASSERT_EQ(out.size(), 16 * n + 128 * nb);
   kernels::interleave_q8(rows.data(), stride, n_tok, n, out.data());
@@ -101,7 +86,7 @@ TEST(KernelsTok16, BitIdenticalToVecDotPerToken) {
         uint32_t s = 99u + static_cast<uint32_t>(n) * 7u + static_cast<uint32_t>(type);
         std::vector<float> src(n);
         for (size_t i = 0; i < n; ++i)
-          src[i] = uniform(&s) * std::ldexp(1.0f, static_cast<int>(i / 32 % 5) - 2);
+          src[i] = lcg_uniform(&s) * std::ldexp(1.0f, static_cast<int>(i / 32 % 5) - 2);
         Buffer row(rb, offset);
         ASSERT_TRUE(quantize_row(type, src.data(), row.data(), n).is_ok());
         if (type == TensorType::kQ8_0 && nb >= 2) {
@@ -112,7 +97,7 @@ TEST(KernelsTok16, BitIdenticalToVecDotPerToken) {
         const size_t stride = kernels::act_row_bytes(ActFormat::kQ8, n) + 1 + offset;
         Buffer acts(stride * kTokGroup, offset + 1);
         for (size_t t = 0; t < kTokGroup; ++t) {
-          for (float& v : src) v = uniform(&s) * static_cast<float>(1 + t);
+          for (float& v : src) v = lcg_uniform(&s) * static_cast<float>(1 + t);
           if (t == 3) src[0] = 0.0f, src[1] = 1e-30f;
           k.quantize_q8(src.data(), acts.data() + t * stride, n);
         }

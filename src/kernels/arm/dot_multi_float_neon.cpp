@@ -21,23 +21,7 @@ namespace slim::kernels::neon {
 
 namespace {
 
-// Weight element type -> 4 floats, as in dot_neon.cpp.
-struct F32W {
-  static constexpr size_t kBytes = 4;
-  static float32x4_t load(const uint8_t* p) { return vreinterpretq_f32_u8(vld1q_u8(p)); }
-};
-struct F16W {
-  static constexpr size_t kBytes = 2;
-  static float32x4_t load(const uint8_t* p) {
-    return vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(p)));
-  }
-};
-struct BF16W {
-  static constexpr size_t kBytes = 2;
-  static float32x4_t load(const uint8_t* p) {
-    return vreinterpretq_f32_u32(vshll_n_u16(vreinterpret_u16_u8(vld1_u8(p)), 16));
-  }
-};
+#include "kernels/arm/float_weights_neon.inc"
 
 // 4 activation floats at any alignment.
 float32x4_t load_x(const uint8_t* p) {

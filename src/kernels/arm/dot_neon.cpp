@@ -49,22 +49,7 @@ int32x4_t block_q4_0(const uint8_t* qs, const uint8_t* xq) {
 
 #include "kernels/arm/blocks_neon.inc"
 
-struct F32W {
-  static constexpr size_t kBytes = 4;
-  static float32x4_t load(const uint8_t* p) { return vreinterpretq_f32_u8(vld1q_u8(p)); }
-};
-struct F16W {
-  static constexpr size_t kBytes = 2;
-  static float32x4_t load(const uint8_t* p) {
-    return vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(p)));
-  }
-};
-struct BF16W {
-  static constexpr size_t kBytes = 2;
-  static float32x4_t load(const uint8_t* p) {
-    return vreinterpretq_f32_u32(vshll_n_u16(vreinterpret_u16_u8(vld1_u8(p)), 16));
-  }
-};
+#include "kernels/arm/float_weights_neon.inc"
 
 template <typename W>
 float dot_float(const uint8_t* w, const float* x, size_t n) {

@@ -28,28 +28,7 @@ constexpr size_t kQ4_0Bytes = 18;  // fp16 d + 16 bytes of nibbles
 
 #include "kernels/x86/helpers_x86.inc"
 
-__m256 loadu8(const uint8_t* p) {
-  return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
-}
-
-// Weight element type -> 8 floats.
-struct F32W {
-  static constexpr size_t kBytes = 4;
-  static __m256 load(const uint8_t* p) { return loadu8(p); }
-};
-struct F16W {
-  static constexpr size_t kBytes = 2;
-  static __m256 load(const uint8_t* p) {
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  }
-};
-struct BF16W {
-  static constexpr size_t kBytes = 2;
-  static __m256 load(const uint8_t* p) {
-    const __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
-  }
-};
+#include "kernels/x86/float_weights_avx2.inc"
 
 template <typename W>
 float dot_float(const uint8_t* w, const float* x, size_t n) {

@@ -36,41 +36,7 @@ namespace {
 #include "kernels/x86/helpers_x86.inc"
 #include "kernels/x86/q8_blocks_avx512.inc"
 
-float hsum16(__m512 v) {
-  return hsum8(_mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)));
-}
-
-__m256i loadu_si256(const uint8_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-}
-
-__mmask16 tail_mask(size_t count) {
-  return static_cast<__mmask16>((1u << count) - 1u);
-}
-
-// Weight element type -> 16 floats (full or masked).
-struct F32W {
-  static constexpr size_t kBytes = 4;
-  static __m512 load(const uint8_t* p) { return _mm512_loadu_ps(p); }
-  static __m512 load(const uint8_t* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
-};
-struct F16W {
-  static constexpr size_t kBytes = 2;
-  static __m512 load(const uint8_t* p) { return _mm512_cvtph_ps(loadu_si256(p)); }
-  static __m512 load(const uint8_t* p, __mmask16 m) {
-    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
-  }
-};
-struct BF16W {
-  static constexpr size_t kBytes = 2;
-  static __m512 widen(__m256i h) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-  }
-  static __m512 load(const uint8_t* p) { return widen(loadu_si256(p)); }
-  static __m512 load(const uint8_t* p, __mmask16 m) {
-    return widen(_mm256_maskz_loadu_epi16(m, p));
-  }
-};
+#include "kernels/x86/float_weights_avx512.inc"
 
 template <typename W>
 float dot_float(const uint8_t* w, const float* x, size_t n) {

@@ -24,37 +24,9 @@ namespace slim::kernels::avx2 {
 
 namespace {
 
-// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), as helpers_x86.inc (which has more than
-// this file needs).
-float hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+#include "kernels/x86/helpers_x86.inc"
 
-__m256 loadu8(const uint8_t* p) {
-  return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
-}
-
-// Weight element type -> 8 floats, as in dot_avx2.cpp.
-struct F32W {
-  static constexpr size_t kBytes = 4;
-  static __m256 load(const uint8_t* p) { return loadu8(p); }
-};
-struct F16W {
-  static constexpr size_t kBytes = 2;
-  static __m256 load(const uint8_t* p) {
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  }
-};
-struct BF16W {
-  static constexpr size_t kBytes = 2;
-  static __m256 load(const uint8_t* p) {
-    const __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
-  }
-};
+#include "kernels/x86/float_weights_avx2.inc"  // uses helpers_x86.inc
 
 // One pass over the row for accumulators k0 .. k0 + kK - 1 of kNt tokens (token t's activations
 // at xa + t * stride); the pass with k0 == 0 also takes the groups of 8 and the tail. The

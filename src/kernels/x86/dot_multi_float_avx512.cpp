@@ -29,53 +29,10 @@ namespace slim::kernels::avx512 {
 
 namespace {
 
-// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), as helpers_x86.inc (which has more than
-// this file needs).
-float hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+#include "kernels/x86/helpers_x86.inc"
 
-float hsum16(__m512 v) {
-  return hsum8(_mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)));
-}
+#include "kernels/x86/float_weights_avx512.inc"  // uses helpers_x86.inc
 
-__m256i loadu_si256(const uint8_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-}
-
-__mmask16 tail_mask(size_t count) {
-  return static_cast<__mmask16>((1u << count) - 1u);
-}
-
-// Weight element type -> 16 floats (full or masked), as in dot_avx512.cpp.
-struct F32W {
-  static constexpr size_t kBytes = 4;
-  static __m512 load(const uint8_t* p) { return _mm512_loadu_ps(p); }
-  static __m512 load(const uint8_t* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
-};
-struct F16W {
-  static constexpr size_t kBytes = 2;
-  static __m512 load(const uint8_t* p) { return _mm512_cvtph_ps(loadu_si256(p)); }
-  static __m512 load(const uint8_t* p, __mmask16 m) {
-    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
-  }
-};
-struct BF16W {
-  static constexpr size_t kBytes = 2;
-  static __m512 widen(__m256i h) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-  }
-  static __m512 load(const uint8_t* p) { return widen(loadu_si256(p)); }
-  static __m512 load(const uint8_t* p, __mmask16 m) {
-    return widen(_mm256_maskz_loadu_epi16(m, p));
-  }
-};
-
-// kNt <= 4 tokens (token t's activations at xa + t * stride): 4 accumulators per token, all
-// live at once (16 registers, plus the 4 converted weight vectors of a group of 64).
 template <typename W, size_t kNt>
 void dot_up_to_4(const uint8_t* w, const uint8_t* xa, size_t stride, size_t n, float* out) {
   static_assert(kNt >= 1 && kNt <= 4);
