@@ -276,6 +276,32 @@ std::vector<uint8_t> weight_row(Rng& rng, TensorType type, size_t n) {
   return row;
 }
 
+TEST_P(KernelsIsa, Q4_0ExtremeLevelsAreBitIdentical) {
+  // The largest partial sums a Q4_0 kernel can meet (every level 15 or 0, activations +-127):
+  // the AVX-512 kernel folds them in 16-bit lanes, which must never saturate.
+  for (size_t nb : {16, 17, 32, 34}) {
+    for (int pattern = 0; pattern < 4; ++pattern) {
+      const size_t n = nb * 32;
+      std::vector<uint8_t> row(nb * 18);
+      for (size_t b = 0; b < nb; ++b) {
+        store_fp16(&row[b * 18], 1.0f);
+        std::memset(&row[b * 18 + 2], pattern == 3 && b % 2 ? 0x00 : 0xff, 16);
+      }
+      std::vector<float> x(n);
+      for (size_t i = 0; i < n; ++i) {
+        x[i] = pattern == 0 ? 1.0f : pattern == 1 ? -1.0f : (i / 32) % 2 ? 1.0f : -1.0f;
+      }
+      const size_t bytes = kernels::act_row_bytes(ActFormat::kQ8, n);
+      std::vector<uint8_t> act(bytes);
+      ref().quantize_q8(x.data(), act.data(), n);
+      const float want = ref().of(TensorType::kQ4_0).vec_dot(row.data(), act.data(), n);
+      const float got = simd().of(TensorType::kQ4_0).vec_dot(row.data(), act.data(), n);
+      EXPECT_EQ(f32_to_bits(got), f32_to_bits(want))
+          << "blocks " << nb << " pattern " << pattern << ": " << got << " vs " << want;
+    }
+  }
+}
+
 TEST_P(KernelsIsa, BlockDotsAreBitIdentical) {
   Rng rng(2);
   for (TensorType type : {TensorType::kQ8_0, TensorType::kQ4_0}) {

@@ -68,7 +68,7 @@ float dot_blocks(const uint8_t* w, const uint8_t* xa, size_t n) {
   size_t b = 0;
   for (; b + 16 <= nb; b += 16) {
     const Blocks16 wb = load_blocks<K, 16>(w + b * K::kBytes);
-    acc = accumulate16<K, 16>(acc, dot16<16>(wb, x.qs + b * kBlock), wb.dw, x, b);
+    acc = accumulate16<K, 16>(acc, dot16<K, 16>(wb, x.qs + b * kBlock), wb.dw, x, b);
   }
   if (b < nb) acc = tail_any<K>(acc, w, x, b, nb - b);
   return hsum8(acc);
