@@ -30,7 +30,10 @@ uint64_t read_sum(const void* p, size_t n) {
     a3 = _mm512_add_epi64(a3, _mm512_loadu_si512(b + i + 192));
   }
   const __m512i s = _mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3));
-  return static_cast<uint64_t>(_mm512_reduce_add_epi64(s));
+  // Not _mm512_reduce_add_epi64: GCC's version adds as signed long long (overflow is UB).
+  alignas(64) uint64_t l[8];
+  _mm512_store_si512(l, s);
+  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }
 
 }  // namespace slim::kernels::avx512
