@@ -144,26 +144,28 @@ void run_rows(const std::vector<Part>& parts, const std::vector<size_t>& first, 
   }
 }
 
-// Interleaved groups of the Q8 rows for the parts that use vec_dot_tok16 (only whole-enough
-// groups are read; the interleaving itself is a few percent of one product's time).
-void prepare_tok16(std::vector<Part>& parts, const uint8_t* rows, size_t stride, size_t n_tok,
-                   size_t cols) {
-  bool any = false;
-  for (const Part& p : parts) any = any || p.tok16 != nullptr;
-  if (!any) return;
-  thread_local std::vector<uint8_t> buf;
-  const size_t group_bytes = tok16_bytes(cols);
+// The Q8 activation rows of every token (into `rows`, `stride` bytes apart) and, when `inter` is
+// set, the interleaved groups of 16 that vec_dot_tok16 reads (only groups of kMinTok16 or more
+// tokens are read). Prompts have several groups: each thread prepares whole groups. The bytes
+// depend only on x, not on who makes them.
+void prepare_q8(const KernelTable& K, const float* x, size_t n_tok, size_t cols, uint8_t* rows,
+                size_t stride, uint8_t* inter, ThreadPool& pool) {
   const size_t groups = (n_tok + kTokGroup - 1) / kTokGroup;
-  if (buf.size() < groups * group_bytes) buf.resize(groups * group_bytes);
-  for (size_t g = 0; g < groups; ++g) {
-    const size_t t0 = g * kTokGroup;
-    const size_t m = n_tok - t0 < kTokGroup ? n_tok - t0 : kTokGroup;
-    if (m >= kMinTok16) interleave_q8(rows + t0 * stride, stride, m, cols, &buf[g * group_bytes]);
-  }
-  for (Part& p : parts) {
-    if (p.tok16 == nullptr) continue;
-    p.act16 = buf.data();
-    p.act16_bytes = group_bytes;
+  const size_t group_bytes = tok16_bytes(cols);
+  auto prepare = [&](int index, int count) {
+    for (size_t g = static_cast<size_t>(index); g < groups; g += static_cast<size_t>(count)) {
+      const size_t t0 = g * kTokGroup;
+      const size_t m = n_tok - t0 < kTokGroup ? n_tok - t0 : kTokGroup;
+      for (size_t t = t0; t < t0 + m; ++t) K.quantize_q8(x + t * cols, rows + t * stride, cols);
+      if (inter != nullptr && m >= kMinTok16) {
+        interleave_q8(rows + t0 * stride, stride, m, cols, inter + g * group_bytes);
+      }
+    }
+  };
+  if (groups >= 2) {
+    pool.run(prepare);
+  } else {
+    ThreadPool::run_inline(prepare);
   }
 }
 
@@ -243,12 +245,20 @@ void matmul_group(const MatrixView* const* ws, float* const* ys, size_t n_w, con
   if (q8_cols != 0) {
     const size_t stride = act_row_bytes(ActFormat::kQ8, q8_cols);
     if (scratch.size() < n_tok * stride) scratch.resize(n_tok * stride);
-    for (size_t t = 0; t < n_tok; ++t)
-      K.quantize_q8(x + t * q8_cols, &scratch[t * stride], q8_cols);
+    bool tok16 = false;
+    for (const Part& p : parts) tok16 = tok16 || p.tok16 != nullptr;
+    thread_local std::vector<uint8_t> inter;  // interleaved groups (tok16)
+    const size_t group_bytes = tok16_bytes(q8_cols);
+    const size_t groups = (n_tok + kTokGroup - 1) / kTokGroup;
+    if (tok16 && inter.size() < groups * group_bytes) inter.resize(groups * group_bytes);
+    prepare_q8(K, x, n_tok, q8_cols, scratch.data(), stride, tok16 ? inter.data() : nullptr, pool);
     for (Part& p : parts) {
       if (p.format == ActFormat::kQ8) p.act = scratch.data();
+      if (p.tok16 != nullptr) {
+        p.act16 = inter.data();
+        p.act16_bytes = group_bytes;
+      }
     }
-    prepare_tok16(parts, scratch.data(), stride, n_tok, q8_cols);
   }
   prepare_static_i8(K, parts, x, n_tok);
   auto job = [&](int index, int count) {
