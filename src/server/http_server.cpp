@@ -72,6 +72,24 @@ class DisconnectWatch {
   Clock::time_point next_ = Clock::now();
 };
 
+// Waits for a generation's events, a batch at a time, and passes each to on_event(e), which
+// returns false once nothing more is wanted (the rest of that batch is still passed, then the
+// wait ends). Returns false if the client went away first; the caller cancels the task.
+template <class OnEvent>
+bool pump_events(const Generation& g, int fd, OnEvent&& on_event) {
+  DisconnectWatch watch(fd);
+  std::vector<TaskEvent> events;
+  for (;;) {
+    events.clear();
+    const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
+    if (watch.gone()) return false;
+    if (!got) continue;
+    bool more = true;
+    for (const TaskEvent& e : events) more = on_event(e) && more;
+    if (!more) return true;
+  }
+}
+
 // One accepted connection: its thread and the deadline the watchdog enforces.
 struct Conn {
   tcp::socket socket;
@@ -357,24 +375,13 @@ int HttpServer::Impl::stream_sse(Stream& stream, Conn& c, const Generation& g, u
     return !ec;
   };
   ChunkStream chunks(g);
-  DisconnectWatch watch(c.fd());
-  std::vector<TaskEvent> events;
-  bool done = false, ok = true;
-  while (!done && ok) {
-    events.clear();
-    const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
-    if (watch.gone()) {
-      ok = false;
-      break;
-    }
-    if (!got) continue;
-    for (const TaskEvent& e : events) {
-      *text += e.text;
-      for (const std::string& p : chunks.on_event(e)) ok = ok && send(p);
-      done = done || e.done;
-    }
-  }
-  if (!ok) {
+  bool sent = true;
+  const bool present = pump_events(g, c.fd(), [&](const TaskEvent& e) {
+    *text += e.text;
+    for (const std::string& p : chunks.on_event(e)) sent = sent && send(p);
+    return sent && !e.done;
+  });
+  if (!present || !sent) {
     g.task->cancel();
     return 499;  // client closed the connection (nginx's convention, for logs and metrics)
   }
@@ -390,24 +397,18 @@ int HttpServer::Impl::stream_sse(Stream& stream, Conn& c, const Generation& g, u
 std::optional<HttpResponse> HttpServer::Impl::collect_response(Conn& c, const Generation& g,
                                                                std::string* text, int32_t* tokens) {
   ResponseCollector collect(g);
-  DisconnectWatch watch(c.fd());
-  std::vector<TaskEvent> events;
-  for (;;) {
-    events.clear();
-    const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
-    if (watch.gone()) {
-      g.task->cancel();
-      return std::nullopt;
-    }
-    if (!got) continue;
-    std::optional<HttpResponse> res;
-    for (const TaskEvent& e : events) {
-      *text += e.text;
-      if (e.done) *tokens = e.completion_tokens;
-      if (!res) res = collect.on_event(e);
-    }
-    if (res) return res;
+  std::optional<HttpResponse> res;
+  const bool present = pump_events(g, c.fd(), [&](const TaskEvent& e) {
+    *text += e.text;
+    if (e.done) *tokens = e.completion_tokens;
+    if (!res) res = collect.on_event(e);
+    return !res;
+  });
+  if (!present) {
+    g.task->cancel();
+    return std::nullopt;
   }
+  return res;
 }
 
 void HttpServer::Impl::log_request(const Conn& c, const std::string& method,
@@ -577,23 +578,12 @@ void HttpServer::Impl::serve_websocket(Stream& stream, Conn& c,
     }
     const Generation& g = *routed.generation;
     ChunkStream chunks(g);
-    DisconnectWatch watch(c.fd());
-    std::vector<TaskEvent> events;
-    bool done = false, ok = true;
-    while (!done && ok) {
-      events.clear();
-      const bool got = g.task->wait(&events, std::chrono::milliseconds(50));
-      if (watch.gone()) {
-        ok = false;
-        break;
-      }
-      if (!got) continue;
-      for (const TaskEvent& e : events) {
-        for (const std::string& p : chunks.on_event(e)) ok = ok && send(p);
-        done = done || e.done;
-      }
-    }
-    if (!ok) {
+    bool sent = true;
+    const bool present = pump_events(g, c.fd(), [&](const TaskEvent& e) {
+      for (const std::string& p : chunks.on_event(e)) sent = sent && send(p);
+      return sent && !e.done;
+    });
+    if (!present || !sent) {
       g.task->cancel();
       service->metrics().request_done(path, 499, seconds_since(arrival));
       return;
