@@ -15,61 +15,13 @@
 
 #include "quant/q8_0_search.hpp"
 #include "quant/quantize.hpp"
+#include "quant_ref_fixture.hpp"
 
 namespace slim {
 namespace {
 
-struct SearchCase {
-  std::string name;
-  size_t n = 0;
-  std::vector<float> x, w;  // w empty: unweighted
-  std::vector<uint8_t> bytes;
-};
-
-std::vector<float> floats_from_hex(std::istringstream& in) {
-  std::vector<float> out;
-  std::string word;
-  while (in >> word) {
-    const auto u = static_cast<uint32_t>(std::stoul(word, nullptr, 16));
-    float v;
-    std::memcpy(&v, &u, 4);
-    out.push_back(v);
-  }
-  return out;
-}
-
-std::vector<SearchCase> load_cases() {
-  std::ifstream f(std::string(SLIM_TEST_DATA_DIR) + "/quant/quant_q8_search_ref.txt");
-  EXPECT_TRUE(f.good());
-  std::vector<SearchCase> out;
-  std::string line;
-  SearchCase c;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream in(line);
-    std::string tag;
-    in >> tag;
-    if (tag == "case") {
-      std::string type;
-      c = SearchCase{};
-      in >> c.name >> type >> c.n;
-      EXPECT_EQ(type, "Q8_0");
-    } else if (tag == "x") {
-      c.x = floats_from_hex(in);
-    } else if (tag == "w") {
-      c.w = floats_from_hex(in);
-    } else if (tag == "bytes") {
-      std::string hex;
-      in >> hex;
-      for (size_t i = 0; i + 1 < hex.size(); i += 2)
-        c.bytes.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-    } else if (tag == "end") {
-      out.push_back(c);
-    } else {
-      ADD_FAILURE() << "bad fixture line: " << line.substr(0, 40);
-    }
-  }
-  return out;
+std::vector<test::QuantRefCase> load_cases() {
+  return test::load_quant_ref_cases("quant_q8_search_ref.txt");
 }
 
 // Weighted squared error of a Q8_0 row against x.
@@ -91,6 +43,7 @@ TEST(QuantQ8Search, MatchesNumpyReference) {
   int differs_from_ggml = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
+    ASSERT_EQ(c.type, TensorType::kQ8_0);
     ASSERT_EQ(c.x.size(), c.n);
     ASSERT_EQ(c.bytes.size(), c.n / 32 * 34);
     std::vector<uint8_t> got(c.bytes.size(), 0xAA);

@@ -1,6 +1,8 @@
 // The fixtures of the independent numpy quantization references (tests/ref/quant_ref.py,
 // tests/ref/quant_kquants_ref.py), in tests/data/quant/:
-//   case <name> <type> <n>   x <f32 bits as hex words>   bytes <hex>   y <f32 bits>   end
+//   case <name> <type> <n>   x <f32 bits as hex words>   [w <f32 bits>]   bytes <hex>
+//   [y <f32 bits>]   end
+// (w: importance weights of the imatrix / Q8_0-search fixtures)
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,6 +25,7 @@ struct QuantRefCase {
   TensorType type = TensorType::kF32;
   size_t n = 0;
   std::vector<float> x;
+  std::vector<float> w;  // importance weights (empty: unweighted)
   std::vector<uint8_t> bytes;
   std::vector<uint32_t> y_bits;
 };
@@ -54,6 +57,8 @@ inline std::vector<QuantRefCase> load_quant_ref_cases(const std::string& file) {
       cur.x.reserve(cur.n);
     } else if (tag == "x") {
       for (uint32_t u : parse_hex_words(in)) cur.x.push_back(bits_to_f32(u));
+    } else if (tag == "w") {
+      for (uint32_t u : parse_hex_words(in)) cur.w.push_back(bits_to_f32(u));
     } else if (tag == "bytes") {
       std::string hex;
       in >> hex;

@@ -13,60 +13,13 @@
 
 #include "quant/quantize.hpp"
 #include "quant/weighted.hpp"
+#include "quant_ref_fixture.hpp"
 
 namespace slim {
 namespace {
 
-struct WeightedCase {
-  std::string name;
-  TensorType type = TensorType::kF32;
-  size_t n = 0;
-  std::vector<float> x, w;
-  std::vector<uint8_t> bytes;
-};
-
-std::vector<float> floats_from_hex(std::istringstream& in) {
-  std::vector<float> out;
-  std::string word;
-  while (in >> word) {
-    const auto u = static_cast<uint32_t>(std::stoul(word, nullptr, 16));
-    float v;
-    std::memcpy(&v, &u, 4);
-    out.push_back(v);
-  }
-  return out;
-}
-
-std::vector<WeightedCase> load_cases() {
-  std::ifstream f(std::string(SLIM_TEST_DATA_DIR) + "/quant/quant_imatrix_ref.txt");
-  EXPECT_TRUE(f.good());
-  std::vector<WeightedCase> out;
-  std::string line;
-  WeightedCase c;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream in(line);
-    std::string tag;
-    in >> tag;
-    if (tag == "case") {
-      std::string type;
-      c = WeightedCase{};
-      in >> c.name >> type >> c.n;
-      EXPECT_TRUE(parse_type_name(type, &c.type)) << type;
-    } else if (tag == "x") {
-      c.x = floats_from_hex(in);
-    } else if (tag == "w") {
-      c.w = floats_from_hex(in);
-    } else if (tag == "bytes") {
-      std::string hex;
-      in >> hex;
-      for (size_t i = 0; i + 1 < hex.size(); i += 2)
-        c.bytes.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-    } else if (tag == "end") {
-      out.push_back(c);
-    }
-  }
-  return out;
+std::vector<test::QuantRefCase> load_cases() {
+  return test::load_quant_ref_cases("quant_imatrix_ref.txt");
 }
 
 TEST(QuantWeighted, MatchesNumpyTranscriptionOfGgml) {
