@@ -31,6 +31,7 @@
 
 #include "core/cpu_features.hpp"
 #include "core/fp16.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernels.hpp"
 #include "quant/quantize.hpp"
 
@@ -44,50 +45,12 @@ void PrintTo(Isa isa, std::ostream* os) {
 
 namespace {
 
+using Rng = test::SplitMix;
+using Buffer = test::OffsetBuffer;
+
 using kernels::ActFormat;
 using kernels::Isa;
 using kernels::KernelTable;
-
-constexpr double kU = 1.0 / 16777216.0;  // 2^-24
-
-double gamma(double k) {
-  return k * kU / (1.0 - k * kU);
-}
-
-// Deterministic, platform-independent values in [-1, 1) (splitmix64).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t next() {
-    s_ += 0x9e3779b97f4a7c15ull;
-    uint64_t z = s_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  float uniform() {
-    return static_cast<float>(static_cast<double>(next() >> 40) / 8388608.0 - 1.0);
-  }
-
- private:
-  uint64_t s_;
-};
-
-// A buffer whose data() starts `offset` bytes past a 64-byte boundary.
-class Buffer {
- public:
-  Buffer(size_t bytes, size_t offset) : raw_(bytes + 64 + offset), offset_(offset) {
-    const auto addr = reinterpret_cast<uintptr_t>(raw_.data());
-    start_ = static_cast<size_t>((64 - addr % 64) % 64) + offset_;
-  }
-  uint8_t* data() { return raw_.data() + start_; }
-  float* floats() { return reinterpret_cast<float*>(data()); }
-
- private:
-  std::vector<uint8_t> raw_;
-  size_t offset_;
-  size_t start_ = 0;
-};
 
 std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
   std::string s = kernels::isa_name(info.param);
@@ -342,7 +305,7 @@ TEST_P(KernelsIsa, BlockDotsAreBitIdentical) {
           exact += blk * dx;
           mag += std::fabs(blk * dx);
         }
-        EXPECT_NEAR(want, exact, gamma(static_cast<double>(nb) / 8 + 6) * mag + 1e-30);
+        EXPECT_NEAR(want, exact, test::gamma_f32(static_cast<double>(nb) / 8 + 6) * mag + 1e-30);
       }
     }
   }
@@ -433,7 +396,7 @@ TEST_P(KernelsIsa, FloatDotsWithinTolerance) {
           exact += static_cast<double>(wd[i]) * x.floats()[i];
           mag += std::fabs(static_cast<double>(wd[i]) * x.floats()[i]);
         }
-        const double tol = gamma(static_cast<double>(n) + 2) * mag;
+        const double tol = test::gamma_f32(static_cast<double>(n) + 2) * mag;
         const float want = ref().of(type).vec_dot(row.data(), x.data(), n);
         const float got = simd().of(type).vec_dot(w.data(), x.data(), n);
         EXPECT_NEAR(got, exact, tol);
@@ -515,9 +478,10 @@ TEST_P(KernelsIsa, AttentionWithinTolerance) {
         double mag = 0;
         for (size_t i = 0; i < hd; ++i)
           mag += std::fabs(q.floats()[i] * k.floats()[j * stride + i]);
-        e_max = std::max(e_max, 2 * gamma(static_cast<double>(hd) + 2) * scale * mag);
+        e_max = std::max(e_max, 2 * test::gamma_f32(static_cast<double>(hd) + 2) * scale * mag);
       }
-      const double rel = 2 * e_max + 2 * gamma(static_cast<double>(n_keys) + 2) + 16 * kU;
+      const double rel =
+          2 * e_max + 2 * test::gamma_f32(static_cast<double>(n_keys) + 2) + 16 * test::kF32Unit;
       std::vector<float> expect(hd, 0.0f);
       for (size_t j = 0; j < n_keys; ++j) {
         ASSERT_NEAR(s_got[j + 1], s_ref[j], rel * s_ref[j] + 1e-44) << "weight " << j;
@@ -530,7 +494,9 @@ TEST_P(KernelsIsa, AttentionWithinTolerance) {
         double tol = 0;
         for (size_t j = 0; j < n_keys; ++j) {
           const double vi = std::fabs(v.floats()[j * stride + i]);
-          tol += (rel * s_ref[j] + 2 * gamma(static_cast<double>(n_keys) + 1) * s_ref[j]) * vi;
+          tol +=
+              (rel * s_ref[j] + 2 * test::gamma_f32(static_cast<double>(n_keys) + 1) * s_ref[j]) *
+              vi;
         }
         ASSERT_NEAR(o_got[i + 1], o_ref[i], tol + 1e-30) << "out " << i;
         ASSERT_EQ(f32_to_bits(o_got[i + 1]), f32_to_bits(expect[i])) << "out " << i;
@@ -552,7 +518,7 @@ TEST_P(KernelsIsa, RmsnormWithinTolerance) {
       std::vector<float> want(n);
       ref().rmsnorm(want.data(), x.floats(), w.floats(), n, 1e-5f);
       simd().rmsnorm(y.floats(), x.floats(), w.floats(), n, 1e-5f);
-      const double tol = 2 * gamma(static_cast<double>(n) + 2) + 8 * kU;
+      const double tol = 2 * test::gamma_f32(static_cast<double>(n) + 2) + 8 * test::kF32Unit;
       for (size_t i = 0; i < n; ++i) {
         ASSERT_NEAR(y.floats()[i], want[i], tol * std::fabs(want[i])) << "i " << i;
       }
@@ -574,7 +540,7 @@ TEST_P(KernelsIsa, SoftmaxWithinTolerance) {
       if (n > 4) want[3] = x.floats()[3] = -1e30f;  // underflows to 0
       ref().softmax(want.data(), n);
       simd().softmax(x.floats(), n);
-      const double tol = 2 * gamma(static_cast<double>(n) + 2) + 16 * kU;
+      const double tol = 2 * test::gamma_f32(static_cast<double>(n) + 2) + 16 * test::kF32Unit;
       double sum = 0;
       for (size_t i = 0; i < n; ++i) {
         ASSERT_NEAR(x.floats()[i], want[i], tol * want[i] + 1e-44) << "i " << i;
@@ -589,7 +555,7 @@ TEST_P(KernelsIsa, SoftmaxWithinTolerance) {
   ref().softmax(want.data(), want.size());
   simd().softmax(got.data(), got.size());
   for (size_t i = 0; i < got.size(); ++i) {
-    EXPECT_NEAR(got[i], want[i], 32 * kU * want[i] + 2e-45) << "x = " << special[i];
+    EXPECT_NEAR(got[i], want[i], 32 * test::kF32Unit * want[i] + 2e-45) << "x = " << special[i];
   }
 }
 
@@ -609,7 +575,8 @@ TEST_P(KernelsIsa, SwigluWithinTolerance) {
       ref().swiglu(want.data(), up.floats(), n);
       simd().swiglu(g.floats(), up.floats(), n);
       for (size_t i = 0; i < n; ++i) {
-        ASSERT_NEAR(g.floats()[i], want[i], 16 * kU * std::fabs(want[i]) + 1e-37) << "i " << i;
+        ASSERT_NEAR(g.floats()[i], want[i], 16 * test::kF32Unit * std::fabs(want[i]) + 1e-37)
+            << "i " << i;
       }
     }
   }
@@ -635,7 +602,7 @@ TEST(KernelsRef, LayernormFollowsItsDefinition) {
     const double scale = 1.0 / std::sqrt(var + 1e-5);
     for (size_t i = 0; i < n; ++i) {
       const double d = x[i] - mean, exact = d * scale * w[i] + b[i];
-      const double tol = (8 * gamma(static_cast<double>(n) + 4) + 16 * kU) *
+      const double tol = (8 * test::gamma_f32(static_cast<double>(n) + 4) + 16 * test::kF32Unit) *
                          ((std::fabs(d) + mean_abs) * scale * std::fabs(w[i]) + std::fabs(b[i]));
       ASSERT_NEAR(y[i], exact, tol) << "n " << n << " i " << i;
     }
@@ -657,7 +624,7 @@ TEST(KernelsRef, GeluFollowsTheTanhFormula) {
     const long double one_plus_tanh =
         u > -10.0L ? 1.0L + std::tanh(u) : 2.0L * std::exp(2.0L * u) / (1.0L + std::exp(2.0L * u));
     const long double exact = 0.5L * v * one_plus_tanh;
-    const double tol = (8.0 + 12.0 * std::fabs(static_cast<double>(u))) * kU *
+    const double tol = (8.0 + 12.0 * std::fabs(static_cast<double>(u))) * test::kF32Unit *
                            std::fabs(static_cast<double>(exact)) +
                        1e-38;
     ASSERT_NEAR(y[i], static_cast<double>(exact), tol) << "x = " << x[i];
@@ -687,7 +654,7 @@ TEST_P(KernelsIsa, LayernormWithinTolerance) {
       double var = 0;
       for (size_t i = 0; i < n; ++i) var += (x.floats()[i] - mean) * (x.floats()[i] - mean);
       const double scale = 1.0 / std::sqrt(var / static_cast<double>(n) + 1e-5);
-      const double g = 8 * gamma(static_cast<double>(n) + 4) + 16 * kU;
+      const double g = 8 * test::gamma_f32(static_cast<double>(n) + 4) + 16 * test::kF32Unit;
       for (size_t i = 0; i < n; ++i) {
         const double d = std::fabs(x.floats()[i] - mean);
         const double tol =
@@ -714,7 +681,8 @@ TEST_P(KernelsIsa, GeluWithinTolerance) {
       ref().gelu(want.data(), n);
       simd().gelu(x.floats(), n);
       for (size_t i = 0; i < n; ++i) {
-        ASSERT_NEAR(x.floats()[i], want[i], 16 * kU * std::fabs(want[i]) + 1e-37) << "i " << i;
+        ASSERT_NEAR(x.floats()[i], want[i], 16 * test::kF32Unit * std::fabs(want[i]) + 1e-37)
+            << "i " << i;
       }
     }
   }

@@ -13,6 +13,7 @@
 
 #include "core/fp16.hpp"
 #include "core/thread_pool.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/matmul.hpp"
 #include "quant/quantize.hpp"
@@ -20,31 +21,10 @@
 namespace slim {
 namespace {
 
+using Rng = test::SplitMix;
+
 using kernels::ActFormat;
 using kernels::Isa;
-
-constexpr double kU = 1.0 / 16777216.0;  // 2^-24
-
-double gamma(double k) {
-  return k * kU / (1.0 - k * kU);
-}
-
-// Deterministic values in [-1, 1) (splitmix64).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  float uniform() {
-    s_ += 0x9e3779b97f4a7c15ull;
-    uint64_t z = s_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return static_cast<float>(static_cast<double>(z >> 40) / 8388608.0 - 1.0);
-  }
-
- private:
-  uint64_t s_;
-};
 
 void store_fp16(uint8_t* p, float f) {
   const uint16_t h = f32_to_fp16(f);
@@ -119,7 +99,7 @@ TEST(KernelsQ8F32, ReferenceIsWithinRoundingOfTheExactDot) {
     // Per element: 2 FMAs + 1 add within the block, 1 FMA with d, then the 8-lane chain over
     // nb / 8 blocks and the 3-level tree.
     const float got = k.vec_dot(row.data(), x.data(), n);
-    EXPECT_NEAR(got, exact, gamma(static_cast<double>(nb) / 8 + 10) * mag + 1e-30);
+    EXPECT_NEAR(got, exact, test::gamma_f32(static_cast<double>(nb) / 8 + 10) * mag + 1e-30);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/fp16.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/ref/ref.hpp"
 #include "quant/quantize.hpp"
@@ -22,22 +23,7 @@
 namespace slim {
 namespace {
 
-// Deterministic, platform-independent values in [-1, 1) (splitmix64).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  float uniform() {
-    s_ += 0x9e3779b97f4a7c15ull;
-    uint64_t z = s_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return static_cast<float>(static_cast<double>(z >> 40) / 8388608.0 - 1.0);
-  }
-
- private:
-  uint64_t s_;
-};
+using Rng = test::SplitMix;
 
 struct Encoded {
   std::vector<uint8_t> bytes;

@@ -17,6 +17,7 @@
 #include "core/thread_pool.hpp"
 #include "format/gguf.hpp"
 #include "format/gguf_writer.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/w8a8.hpp"
@@ -25,6 +26,8 @@
 
 namespace slim {
 namespace {
+
+using Rng = test::SplitMix;
 
 using kernels::ActFormat;
 using kernels::KernelTable;
@@ -204,21 +207,6 @@ TEST(W8A8Ref, MatmulMatchesNumpyBitExact) {
     }
   }
 }
-
-// Deterministic values (splitmix64).
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    s += 0x9e3779b97f4a7c15ull;
-    uint64_t z = s;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  float uniform() {
-    return static_cast<float>(static_cast<double>(next() >> 40) / 8388608.0 - 1.0);
-  }
-};
 
 TEST(W8A8Isa, BitIdenticalToReferenceOnRandomBytes) {
   const KernelTable& R = kernels::reference();
