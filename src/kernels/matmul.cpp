@@ -8,10 +8,8 @@
 namespace slim::kernels {
 
 namespace {
-constexpr size_t kMinParallelWork = 32 * 1024;  // multiply-adds
-}  // namespace
 
-namespace {
+constexpr size_t kMinParallelWork = 32 * 1024;  // multiply-adds
 
 // One weight matrix of a group: its kernels and where its prepared activations are.
 struct Part {

@@ -59,21 +59,6 @@ float dot_float(const uint8_t* w, const float* x, size_t n) {
   return hsum16(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
-// Q8_0 / Q4_0 row . Q8 activation row.
-template <typename K>
-float dot_blocks(const uint8_t* w, const uint8_t* xa, size_t n) {
-  const size_t nb = n / kBlock;
-  const ActRow x = act_row(xa, n);
-  __m256 acc = _mm256_setzero_ps();
-  size_t b = 0;
-  for (; b + 16 <= nb; b += 16) {
-    const Blocks16 wb = load_blocks<K, 16>(w + b * K::kBytes);
-    acc = accumulate16<K, 16>(acc, dot16<K, 16>(wb, x.qs + b * kBlock), wb.dw, x, b);
-  }
-  if (b < nb) acc = tail_any<K>(acc, w, x, b, nb - b);
-  return hsum8(acc);
-}
-
 }  // namespace
 
 float vec_dot_f32(const void* row, const void* act, size_t n) {
@@ -119,13 +104,17 @@ void quantize_q8(const float* x, void* act, size_t n) {
 }
 
 float vec_dot_q8_0(const void* row, const void* act, size_t n) {
-  return dot_blocks<Q8_0Kind>(static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act),
-                              n);
+  float out;
+  dot_tokens<Q8_0Kind, 1>(static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act), 0, n,
+                          &out);
+  return out;
 }
 
 float vec_dot_q4_0(const void* row, const void* act, size_t n) {
-  return dot_blocks<Q4_0Kind>(static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act),
-                              n);
+  float out;
+  dot_tokens<Q4_0Kind, 1>(static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act), 0, n,
+                          &out);
+  return out;
 }
 
 }  // namespace slim::kernels::avx512
