@@ -161,8 +161,10 @@ Result<std::vector<BenchResult>> run_bench(const std::shared_ptr<const Model>& m
   }
   // Bandwidth last, so its buffer does not count in the model's peak RSS.
   const double bytes = static_cast<double>(weight_bytes_per_token(*model));
-  // The probe reads as many bytes as a decode step does, so caches help it exactly as much.
-  const size_t probe_bytes = std::max<size_t>(static_cast<size_t>(bytes), size_t{32} << 20);
+  // The probe reads as many bytes as a decode step does, so caches help it exactly as much; past
+  // 512 MiB no cache helps either, and a bigger buffer would only cost memory next to the model.
+  const size_t probe_bytes =
+      std::clamp<size_t>(static_cast<size_t>(bytes), size_t{32} << 20, size_t{512} << 20);
   for (BenchResult& r : results) {
     r.bandwidth_gb_s = measure_read_bandwidth(r.threads, probe_bytes);
     r.roof_tokens_per_s = r.bandwidth_gb_s * 1e9 / bytes;

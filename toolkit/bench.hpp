@@ -39,7 +39,8 @@ struct BenchResult {
 uint64_t weight_bytes_per_token(const Model& model);
 
 // Sequential-read bandwidth in GB/s with `threads` threads, each summing its slice of one
-// buffer of buffer_bytes (run_bench passes the model's weight bytes per token); best of 5.
+// buffer of buffer_bytes (run_bench passes the model's weight bytes per token, clamped to
+// 32..512 MiB); best of 5.
 double measure_read_bandwidth(int threads, size_t buffer_bytes);
 
 Result<std::vector<BenchResult>> run_bench(const std::shared_ptr<const Model>& model,

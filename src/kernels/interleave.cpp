@@ -7,7 +7,7 @@ namespace slim::kernels {
 
 void interleave_q8(const uint8_t* rows, size_t stride, size_t n_tok, size_t n, uint8_t* out) {
   const size_t nb = n / kQ8ActBlock;
-  std::memset(out, 0, tok16_bytes(n));
+  if (n_tok < kTokGroup) std::memset(out, 0, tok16_bytes(n));  // absent tokens read as zero
   uint8_t* d = out + 16 * n;
   uint8_t* s = d + 64 * nb;
   for (size_t t = 0; t < n_tok && t < kTokGroup; ++t) {
